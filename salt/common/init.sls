@@ -1,0 +1,6 @@
+# Every host of the cloud, whatever its role (guide: the *-all steps).
+include:
+  - common.repos
+  - common.selinux
+  - common.hosts
+  - common.time

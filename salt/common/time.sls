@@ -1,0 +1,46 @@
+{#- Guide 06-openstack-all steps 17-19 (ntp install, config, start): the
+    clocks of all hosts agree, or tokens and service heartbeats fail. Today
+    chrony replaces ntpd/ntpdate; the servers come from pillar
+    (openstack:ntp:servers, the guide's config/ntp.conf). #}
+{%- from "map.jinja" import openstack, in_container with context %}
+
+common-time-package:
+  pkg.installed:
+    - name: {{ openstack.chrony.pkg }}
+
+common-time-config:
+  file.managed:
+    - name: {{ openstack.chrony.config }}
+    - source: salt://common/files/chrony.conf.jinja
+    - template: jinja
+    - user: root
+    - group: root
+    - mode: "0644"
+    - context:
+        servers: {{ openstack.ntp.servers | json }}
+        driftfile: {{ openstack.chrony.driftfile }}
+        in_container: {{ in_container }}
+    - require:
+      - pkg: common-time-package
+
+{#- In a container the clock is the machine's: chronyd runs with -x, so it
+    measures but never steps or slews the clock. #}
+common-time-options:
+  file.managed:
+    - name: {{ openstack.chrony.options_file }}
+    - user: root
+    - group: root
+    - mode: "0644"
+    - contents: |
+        # Managed by Salt (common.time).
+        {{ openstack.chrony.options_var }}="{{ openstack.chrony.options }}{{ ' -x' if in_container else '' }}"
+    - require:
+      - pkg: common-time-package
+
+common-time-service:
+  service.running:
+    - name: {{ openstack.chrony.service }}
+    - enable: true
+    - watch:
+      - file: common-time-config
+      - file: common-time-options

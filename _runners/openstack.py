@@ -80,10 +80,9 @@ def secret_names(openstack):
     """
     names = list(COMMON_SECRETS)
     for service, spec in sorted((openstack.get("services") or {}).items()):
-        spec = spec or {}
-        if spec.get("database"):
+        if (spec or {}).get("database"):
             names.append(f"{service}_db_password")
-        if spec.get("user"):
+        if (spec or {}).get("user"):
             names.append(f"{service}_password")
     return names
 
@@ -122,9 +121,7 @@ def _cidr(problems, key, value):
         _problem(problems, key, f"'{value}' is not an IPv4 network")
         return None
     if net.ip != net.network:
-        _problem(
-            problems, key, f"'{value}' has host bits set (did you mean {net.cidr}?)"
-        )
+        _problem(problems, key, f"'{value}' has host bits set (did you mean {net.cidr}?)")
     return net.cidr
 
 
@@ -144,9 +141,7 @@ def _check_hosts(openstack, lan, problems):
             continue
         for label in [name] + list(host.get("aliases") or []):
             if not isinstance(label, str) or not DNS_LABEL.match(label):
-                _problem(
-                    problems, key, f"'{label}' is not a valid host name (DNS label)"
-                )
+                _problem(problems, key, f"'{label}' is not a valid host name (DNS label)")
             elif label.lower() in names:
                 _problem(
                     problems,
@@ -234,9 +229,7 @@ def _check_storage(openstack, by_role, problems):
     bricks = len(by_role["compute"])
     replica = storage.get("replica")
     if isinstance(replica, bool) or not isinstance(replica, int) or replica < 1:
-        _problem(
-            problems, "openstack:storage:replica", f"'{replica}' is not a positive integer"
-        )
+        _problem(problems, "openstack:storage:replica", f"'{replica}' is not a positive integer")
     elif bricks:
         if replica > bricks:
             _problem(
@@ -265,22 +258,22 @@ def _check_network(openstack, problems):
     pkey = "openstack:network:provider"
     cidr = _cidr(problems, f"{pkey}:cidr", provider.get("cidr"))
     if cidr is not None and lan is not None and netaddr.IPSet([cidr]) & netaddr.IPSet([lan]):
-        _problem(
-            problems, f"{pkey}:cidr", f"{cidr} overlaps the LAN {lan}"
-        )
+        _problem(problems, f"{pkey}:cidr", f"{cidr} overlaps the LAN {lan}")
     gateway = _ip(problems, f"{pkey}:gateway", provider.get("gateway"))
     pool = provider.get("allocation_pool") or {}
     start = _ip(problems, f"{pkey}:allocation_pool:start", pool.get("start"))
     end = _ip(problems, f"{pkey}:allocation_pool:end", pool.get("end"))
     if cidr is not None:
-        for key, addr in (("gateway", gateway), ("allocation_pool:start", start), ("allocation_pool:end", end)):
+        for key, addr in (
+            ("gateway", gateway),
+            ("allocation_pool:start", start),
+            ("allocation_pool:end", end),
+        ):
             if addr is not None and addr not in cidr:
                 _problem(problems, f"{pkey}:{key}", f"{addr} is outside {cidr}")
     if start is not None and end is not None:
         if start > end:
-            _problem(
-                problems, f"{pkey}:allocation_pool", f"start {start} is after end {end}"
-            )
+            _problem(problems, f"{pkey}:allocation_pool", f"start {start} is after end {end}")
         else:
             if gateway is not None and start <= gateway <= end:
                 _problem(
@@ -288,10 +281,10 @@ def _check_network(openstack, problems):
                     f"{pkey}:allocation_pool",
                     f"the pool {start}-{end} contains the gateway {gateway}",
                 )
-            if lan is not None and netaddr.IPSet(netaddr.IPRange(start, end)) & netaddr.IPSet([lan]):
-                _problem(
-                    problems, f"{pkey}:allocation_pool", f"the pool overlaps the LAN {lan}"
-                )
+            if lan is not None and netaddr.IPSet(netaddr.IPRange(start, end)) & netaddr.IPSet(
+                [lan]
+            ):
+                _problem(problems, f"{pkey}:allocation_pool", f"the pool overlaps the LAN {lan}")
     for key in ("physical_network", "bridge"):
         if not provider.get(key):
             _problem(problems, f"{pkey}:{key}", "missing")
@@ -307,15 +300,17 @@ def check(pillar):
     Each problem names its pillar key and says what is wrong.
     """
     openstack = pillar.get("openstack", pillar) if isinstance(pillar, dict) else None
-    if not isinstance(openstack, dict):
+    if not isinstance(openstack, dict) or not openstack:
         return ["openstack: the pillar has no 'openstack' mapping"]
     problems = []
     lan = _check_network(openstack, problems)
     by_role = _check_hosts(openstack, lan, problems)
     _check_storage(openstack, by_role, problems)
     servers = (openstack.get("ntp") or {}).get("servers")
-    if not isinstance(servers, list) or not servers or not all(
-        isinstance(s, str) and s for s in servers
+    if (
+        not isinstance(servers, list)
+        or not servers
+        or not all(isinstance(s, str) and s for s in servers)
     ):
         _problem(problems, "openstack:ntp:servers", "must be a non-empty list of host names")
     for key in ("region", "release"):

@@ -1,0 +1,255 @@
+"""
+Render tests: every SLS of the state tree renders (`state.show_sls`) for
+Debian 12 and CentOS Stream 9 grains, with the guide's pillar, a three-host
+pillar and a twelve-compute pillar; and what rendered is what the pillar and
+the OS family say (host entries, package, service and file names).
+
+Each case is a masterless minion (`file_client: local`) over the project's
+salt/ tree and a copy of its pillar/ tree holding the test pillar.
+"""
+
+import pytest
+import salt.client
+import salt.config
+import yaml
+from pillars import REPO, hosts_of, openstack_of, write_pillar_root
+
+SALT = REPO / "salt"
+
+GRAINS = {
+    "debian12": {
+        "os_family": "Debian",
+        "os": "Debian",
+        "osfinger": "Debian-12",
+        "osmajorrelease": 12,
+        "oscodename": "bookworm",
+    },
+    "centos9": {
+        "os_family": "RedHat",
+        "os": "CentOS Stream",
+        "osfinger": "CentOS Stream-9",
+        "osmajorrelease": 9,
+        "oscodename": "",
+    },
+}
+PILLARS = ["guide", "three_hosts", "twelve_computes"]
+# A family the tree does not know, to see it refused.
+ALL_GRAINS = dict(GRAINS, solaris={"os_family": "Solaris", "os": "Solaris"})
+
+
+def all_sls():
+    """Every SLS of the tree, except the top file and the orchestration
+    (rendered on the master: see the integration tests)."""
+    names = []
+    for path in sorted(SALT.rglob("*.sls")):
+        rel = path.relative_to(SALT)
+        if rel.parts[0] in ("openstack",) or rel.parts[0].startswith("_") or rel.name == "top.sls":
+            continue
+        parts = list(rel.with_suffix("").parts)
+        if parts[-1] == "init":
+            parts.pop()
+        names.append(".".join(parts))
+    return names
+
+
+@pytest.fixture(scope="module")
+def minion(tmp_path_factory):
+    """minion(pillar, family, id, container=False) -> a salt.client.Caller.
+
+    A new Caller each time: Salt's loader binds module globals (grains,
+    pillar) to the newest minion of the process, so two live Callers would
+    see each other's data. The minion's files are made once per case."""
+    roots = {}
+
+    def make(pillar, family, minion_id, container=False):
+        key = (pillar, family, minion_id, container)
+        if key not in roots:
+            root = tmp_path_factory.mktemp("-".join(map(str, key)))
+            write_pillar_root(root / "pillar", pillar)
+            grains = dict(ALL_GRAINS[family], id=minion_id)
+            grains["virtual"] = "container" if container else "physical"
+            (root / "minion").write_text(
+                yaml.safe_dump(
+                    {
+                        "id": minion_id,
+                        "root_dir": str(root),
+                        "file_client": "local",
+                        "file_roots": {"base": [str(SALT)]},
+                        "pillar_roots": {"base": [str(root / "pillar")]},
+                        "grains": grains,
+                    }
+                )
+            )
+            roots[key] = root / "minion"
+        return salt.client.Caller(mopts=salt.config.minion_config(str(roots[key])))
+
+    return make
+
+
+def show(caller, sls):
+    result = caller.cmd("state.show_sls", sls)
+    assert isinstance(result, dict), f"{sls} does not render: {result}"
+    return result
+
+
+def state_args(result, state_id):
+    """The arguments of one state of a show_sls result, as a flat dict, and
+    its function (e.g. 'host.only')."""
+    body = result[state_id]
+    for module, items in body.items():
+        if module.startswith("__"):
+            continue
+        args, function = {}, None
+        for item in items:
+            if isinstance(item, str):
+                function = f"{module}.{item}"
+            else:
+                args.update(item)
+        args.pop("order", None)
+        return function, args
+    raise AssertionError(f"no state function in {state_id}")
+
+
+@pytest.mark.parametrize("family", GRAINS)
+@pytest.mark.parametrize("pillar", PILLARS)
+def test_every_sls_renders(minion, pillar, family):
+    caller = minion(pillar, family, "controller")
+    for sls in all_sls():
+        show(caller, sls)
+
+
+@pytest.mark.parametrize("family", GRAINS)
+@pytest.mark.parametrize("pillar", PILLARS)
+def test_hosts_file_entries(minion, pillar, family):
+    """Guide step 3: every host of the map, with its aliases, in /etc/hosts."""
+    result = show(minion(pillar, family, "controller"), "common.hosts")
+    hosts = hosts_of(pillar)
+    entries = {sid: state_args(result, sid) for sid in result if sid.startswith("common-hosts-")}
+    assert len(entries) == len(hosts) + 1
+    for name, host in hosts.items():
+        function, args = entries[f"common-hosts-{name}"]
+        assert function == "host.only"
+        assert args["name"] == host["ip"]
+        assert args["hostnames"] == [name] + host.get("aliases", [])
+    function, args = entries["common-hosts-no-loopback-name"]
+    assert (function, args["name"], args["ip"]) == ("host.absent", "controller", "127.0.1.1")
+
+
+EXPECTED_TIME = {
+    "debian12": ("chrony", "/etc/chrony/chrony.conf", "/etc/default/chrony", "DAEMON_OPTS"),
+    "centos9": ("chronyd", "/etc/chrony.conf", "/etc/sysconfig/chronyd", "OPTIONS"),
+}
+
+
+@pytest.mark.parametrize("container", [False, True], ids=["host", "container"])
+@pytest.mark.parametrize("family", GRAINS)
+def test_time_sync(minion, family, container):
+    """Guide steps 17-19: chrony with the pillar's servers; in a container it
+    never sets the clock (-x, no makestep)."""
+    result = show(minion("guide", family, "controller", container), "common.time")
+    service, config, options_file, options_var = EXPECTED_TIME[family]
+    assert state_args(result, "common-time-package") == ("pkg.installed", {"name": "chrony"})
+    function, args = state_args(result, "common-time-service")
+    assert (function, args["name"]) == ("service.running", service)
+    function, args = state_args(result, "common-time-config")
+    assert (function, args["name"]) == ("file.managed", config)
+    assert args["context"]["servers"] == openstack_of("guide")["ntp"]["servers"]
+    assert args["context"]["in_container"] is container
+    rendered = minion("guide", family, "controller", container).cmd(
+        "file.apply_template_on_contents",
+        (SALT / "common" / "files" / "chrony.conf.jinja").read_text(),
+        template="jinja",
+        context=args["context"],
+        defaults={},
+        saltenv="base",
+    )
+    for server in ("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org"):
+        assert f"\nserver {server} iburst\n" in rendered
+    assert ("\nmakestep 1 3\n" in rendered) is not container
+    assert ("\nrtcsync\n" in rendered) is not container
+    function, args = state_args(result, "common-time-options")
+    assert args["name"] == options_file
+    assert f'{options_var}="' in args["contents"]
+    assert ("-x" in args["contents"]) is container
+
+
+def test_repositories_redhat(minion):
+    """Guide step 16: RDO, the Storage SIG's GlusterFS and EPEL on CentOS
+    Stream 9, CRB enabled."""
+    result = show(minion("guide", "centos9", "controller"), "common.repos")
+    function, args = state_args(result, "common-repos-release-packages")
+    assert function == "pkg.installed"
+    assert args["pkgs"] == [
+        "centos-release-openstack-zed",
+        "centos-release-gluster10",
+        "epel-release",
+    ]
+    function, args = state_args(result, "common-repos-enable-crb")
+    assert (function, args["name"]) == ("cmd.run", "dnf config-manager --set-enabled crb")
+
+
+def test_repositories_debian_adds_none(minion):
+    """Debian 12 has OpenStack Zed in its own archive."""
+    assert show(minion("guide", "debian12", "controller"), "common.repos") == {}
+
+
+@pytest.mark.parametrize(
+    "family,container,expected",
+    [
+        ("centos9", False, ("selinux.mode", "permissive")),
+        ("centos9", True, ("test.nop", None)),
+        ("debian12", False, None),
+    ],
+)
+def test_selinux(minion, family, container, expected):
+    """Guide step 5: SELinux permissive on RedHat hosts only; never from a
+    container, whose SELinux is the machine's."""
+    result = show(minion("guide", family, "controller", container), "common.selinux")
+    if expected is None:
+        assert result == {}
+        return
+    (state_id,) = result
+    function, args = state_args(result, state_id)
+    assert function == expected[0]
+    if expected[1]:
+        assert args["name"] == expected[1]
+
+
+@pytest.mark.parametrize("family", GRAINS)
+@pytest.mark.parametrize("pillar", PILLARS)
+def test_top_maps_roles_to_states(minion, pillar, family):
+    """Highstate: each host gets the SLS of its roles in the host map."""
+    for name, host in hosts_of(pillar).items():
+        if name not in ("controller", "compute1", "compute2"):
+            continue
+        top = minion(pillar, family, name).cmd("state.show_top")
+        assert sorted(top["base"]) == sorted(host["roles"]), (name, top)
+
+
+def test_package_names_differ_per_family(minion):
+    """map.jinja: the OS family's names win over the defaults."""
+    seen = {}
+    for family in GRAINS:
+        caller = minion("guide", family, "controller")
+        seen[family] = caller.cmd(
+            "slsutil.renderer",
+            string='{%- from "map.jinja" import openstack with context %}'
+            "{{ openstack.pkgs | json }}",
+            default_renderer="jinja|json",
+        )
+    assert "glusterfs-client" in seen["debian12"]["glusterfs"]
+    assert "glusterfs-fuse" in seen["centos9"]["glusterfs"]
+    assert seen["debian12"]["keystone"][0] == "keystone"
+    assert seen["centos9"]["keystone"][0] == "openstack-keystone"
+    assert seen["debian12"]["nova_controller"] == ["nova-api", "nova-conductor", "nova-scheduler"]
+    assert seen["centos9"]["nova_controller"] == [
+        "openstack-nova-api",
+        "openstack-nova-conductor",
+        "openstack-nova-scheduler",
+    ]
+
+
+def test_unsupported_family_is_refused(minion):
+    result = minion("guide", "solaris", "controller").cmd("state.show_sls", "common.hosts")
+    assert isinstance(result, list)
+    assert "unsupported OS family 'Solaris'" in "".join(result)

@@ -38,8 +38,9 @@ test: setup lint
 
 lint: venv
 	$(BIN)/ruff check _modules _states _runners tests
+	$(BIN)/ruff format --check _modules _states _runners tests
 	$(BIN)/yamllint -s .
-	$(BIN)/python tests/lint_sls.py
+	$(BIN)/salt-lint $$(find salt pillar reactor -name '*.sls')
 
 lab: setup
 	@echo "The lab (issue 3) is not built yet."; exit 1

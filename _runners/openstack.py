@@ -354,7 +354,10 @@ def _host_pillar():
 
 
 def _secrets_path():
-    return os.path.join(__opts__["pillar_roots"]["base"][0], SECRETS_SLS)
+    """pillar/secrets/generated.sls beside the pillar top file."""
+    roots = __opts__["pillar_roots"]["base"]
+    tree = next((r for r in roots if os.path.isfile(os.path.join(r, "top.sls"))), roots[0])
+    return os.path.join(tree, SECRETS_SLS)
 
 
 def secrets():

@@ -7,7 +7,8 @@ get none; several problems are reported together.
 import copy
 
 import pytest
-from pillars import load_runner, openstack_of
+import yaml
+from pillars import PILLAR, REPO, load_runner, openstack_of, secrets_for
 
 runner = load_runner()
 
@@ -238,3 +239,27 @@ def test_secret_names_follow_services():
 def test_check_takes_the_openstack_mapping_itself():
     data = copy.deepcopy(openstack_of("three_hosts"))
     assert runner.check(data) == []
+
+
+def _keys(data, prefix=""):
+    keys = set()
+    for key, value in data.items():
+        path = f"{prefix}:{key}" if prefix else str(key)
+        keys.add(path)
+        if isinstance(value, dict) and key != "hosts":
+            keys |= _keys(value, path)
+    return keys
+
+
+def test_pillar_example_documents_every_key():
+    """pillar.example names every key the shipped pillar sets, and is itself
+    a valid pillar once secrets are added."""
+    example = yaml.safe_load((REPO / "pillar.example").read_text())
+    shipped = {}
+    for name in ("hosts", "cloud"):
+        shipped.update(
+            yaml.safe_load((PILLAR / "openstack" / f"{name}.sls").read_text())["openstack"]
+        )
+    assert _keys(shipped) <= _keys(example["openstack"])
+    example["openstack"]["secrets"] = secrets_for(example["openstack"])
+    assert runner.check(example) == []

@@ -30,6 +30,8 @@ import tempfile
 
 import salt.pillar
 import salt.utils.yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from salt.exceptions import SaltInvocationError
 
 try:
@@ -55,6 +57,10 @@ COMMON_SECRETS = (
     "rabbitmq_password",  # replaces Qpid, which had none
     "metadata_proxy_secret",  # nova metadata API <-> neutron metadata agent
     "horizon_secret_key",  # Django's SECRET_KEY for the dashboard
+    # nova's SSH key pair for live migration over SSH (the guide opened
+    # libvirtd on TCP without authentication instead)
+    "nova_migration_ssh_key",
+    "nova_migration_ssh_pubkey",
 )
 
 SECRETS_SLS = os.path.join("secrets", "generated.sls")
@@ -320,6 +326,18 @@ def check(pillar):
     for key in ("username", "project"):
         if not admin.get(key):
             _problem(problems, f"openstack:admin:{key}", "missing")
+    nova = openstack.get("nova") or {}
+    for key in ("uid", "gid"):
+        value = nova.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 999:
+            _problem(
+                problems,
+                f"openstack:nova:{key}",
+                f"'{value}' is not a system id (an integer from 100 to 999)",
+            )
+    virt_type = (openstack.get("compute") or {}).get("virt_type")
+    if virt_type not in ("auto", "kvm", "qemu"):
+        _problem(problems, "openstack:compute:virt_type", f"'{virt_type}' is not auto, kvm or qemu")
     given = openstack.get("secrets") or {}
     for name in secret_names(openstack):
         value = given.get(name)
@@ -360,6 +378,22 @@ def _secrets_path():
     return os.path.join(tree, SECRETS_SLS)
 
 
+def _ssh_key_pair(comment):
+    """An ed25519 key pair in OpenSSH's formats."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
+    return {"nova_migration_ssh_key": private, "nova_migration_ssh_pubkey": f"{public} {comment}"}
+
+
 def secrets():
     """
     Generate every secret of the cloud that is not yet in
@@ -391,6 +425,10 @@ def secrets():
             for name in new:
                 length = 50 if name == "horizon_secret_key" else 32
                 current[name] = _random.token_urlsafe(length)[:length]
+            if {"nova_migration_ssh_key", "nova_migration_ssh_pubkey"} & set(new):
+                # A key pair is made, and replaced, only as a pair.
+                new = sorted(set(new) | {"nova_migration_ssh_key", "nova_migration_ssh_pubkey"})
+                current.update(_ssh_key_pair("nova-migration"))
             fd_, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".secrets.")
             with os.fdopen(fd_, "w", encoding="utf-8") as fh_:
                 fh_.write(

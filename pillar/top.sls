@@ -7,6 +7,10 @@ base:
   '*':
     - openstack.hosts
     - openstack.cloud
+    - openstack.mine
+{%- if opts.get('openstack_lab') %}
+    - lab
+{%- endif %}
   '{{ hostmap.openstack.hosts | join(",") }}':
     - match: list
     - ignore_missing: true

@@ -175,6 +175,16 @@ BAD = [
         "openstack:public_ip: '128.250.26' is not a valid IP address",
     ),
     (
+        "nova-uid-not-system",
+        lambda d: d["nova"].update(uid=64060),
+        "openstack:nova:uid: '64060' is not a system id",
+    ),
+    (
+        "unknown-virt-type",
+        lambda d: d["compute"].update(virt_type="xen"),
+        "openstack:compute:virt_type: 'xen' is not auto, kvm or qemu",
+    ),
+    (
         "no-ntp-server",
         lambda d: d["ntp"].update(servers=[]),
         "openstack:ntp:servers: must be a non-empty list",

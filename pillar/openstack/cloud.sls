@@ -39,6 +39,13 @@ openstack:
     brick_device: null
     replica: 4
     mountpoint: /var/lib/nova/instances
+  # nova's uid/gid on every host (files on the shared volume have one owner).
+  nova:
+    uid: 162
+    gid: 162
+  compute:
+    # kvm | qemu | auto (kvm where the CPU and /dev/kvm allow it)
+    virt_type: auto
   cinder:
     volume_group: nova-volumes
     lvm_backend: true

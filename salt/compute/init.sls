@@ -1,4 +1,11 @@
-# A compute host (guide: 05-kvm-compute, 08-openstack-compute): runs
-# instances and holds a GlusterFS brick. Later stages add their concerns.
+# A compute host (guide 02/04-glusterfs-all, 05-kvm-compute,
+# 08-openstack-compute): holds a GlusterFS brick, mounts the volume, runs
+# instances under KVM/QEMU. Later stages add nova-compute and its agent.
 include:
   - common
+  - network.route
+  - glusterfs.server
+  - glusterfs.brick
+  - glusterfs.mount
+  - kvm
+  - kvm.migration

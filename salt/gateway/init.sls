@@ -1,4 +1,5 @@
-# The gateway (guide: 01-network-gateway, 09-openstack-gateway): a compute
-# host with a public interface. Later stages add NAT, agents and dashboard.
+# The gateway (guide 01-network-gateway, 09-openstack-gateway): a compute
+# host with a public interface that NATs the LAN out. Later stages add the
+# DHCP and metadata agents, the noVNC proxy and the dashboard.
 include:
-  - common
+  - network.nat

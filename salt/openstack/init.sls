@@ -3,11 +3,11 @@
     Stages (../shared/DESIGN.md): 1 validate, 2 sync, 3 common, 4 gateway,
     5 glusterfs, 6 kvm, 7 controller, 8 compute, 9 gateway services,
     10 post-deploy; 11 is `state.orchestrate openstack.verify`. The stages that
-    exist so far are below; each requires the one before it, so the first
-    failure stops the run, naming the host and the state.
+    exist so far are below. Every step requires the one before it, so the
+    first failure stops the run, naming the host and the state.
 
     Stop after any stage and look around, as the guide invited, then run again:
-      salt-run state.orchestrate openstack pillar='{"stop_after": "common"}' #}
+      salt-run state.orchestrate openstack pillar='{"stop_after": "glusterfs"}' #}
 {%- set stop_after = salt['pillar.get']('stop_after') %}
 
 {#- Stage 1, before anything is rendered further: generate the secrets the
@@ -16,7 +16,6 @@
     so no host can be touched, with or without test=True. #}
 {%- do salt['saltutil.runner']('openstack.secrets') %}
 {%- set check = salt['saltutil.runner']('openstack.validate') %}
-{%- set hosts = salt['pillar.get']('openstack:hosts', {}) | list | sort %}
 
 openstack-stage-1-validate:
 {%- if check.result %}
@@ -28,28 +27,71 @@ openstack-stage-1-validate:
     - comment: {{ check.problems | join('; ') | yaml_dquote }}
 {%- endif %}
 
-{%- set stages = [
-      ('2-sync', 'sync', 'send the custom modules to every host'),
-      ('3-common', 'common', 'host map, time, repositories on every host'),
-    ] %}
-{%- set ns = namespace(previous='openstack-stage-1-validate', stopped=(stop_after == 'validate')) %}
-{%- if check.result %}
-{%-   for stage_id, sls, what in stages if not ns.stopped %}
+{%- if check.result and stop_after != 'validate' %}
+{%-   set hosts = salt['pillar.get']('openstack:hosts', {}) %}
+{%-   set targets = {'all': hosts | list | sort} %}
+{%-   for role in ('controller', 'compute', 'gateway') %}
+{%-     do targets.update({role: []}) %}
+{%-     for name, entry in hosts | dictsort if role in entry.roles %}
+{%-       do targets[role].append(name) %}
+{%-     endfor %}
+{%-   endfor %}
+{%-   do targets.update({'lan_only': targets.all | reject('in', targets.gateway) | list}) %}
 
-# Stage {{ stage_id }}: {{ what }}.
-openstack-stage-{{ stage_id }}:
+{#-   Compute hosts that have not yet published their SSH host key (the mine
+      refreshes at minion start; a host whose SSH server came later needs a
+      nudge before kvm.migration can write known_hosts). #}
+{%-   set published = salt['saltutil.runner']('mine.get', tgt=targets.compute | join(','), fun='openstack_ssh_host_keys', tgt_type='list') or {} %}
+{%-   set unpublished = targets.compute | reject('in', published) | list %}
+
+{#-   (stage, step, what, target, sls) in order. #}
+{%-   set steps = [
+        ('2', 'sync', 'custom modules to every host', 'all', 'sync'),
+        ('3', 'common', 'host map, time, repositories, nova user', 'all', 'common'),
+        ('4', 'gateway-nat', 'guide 01: NAT and forwarding on the gateway', 'gateway', 'network.nat'),
+        ('4', 'gateway-routes', 'guide 5.4.1: other hosts route through it', 'lan_only', 'network.route'),
+        ('5', 'glusterfs-servers', 'guide 02: glusterd on every host', 'all', 'glusterfs.server'),
+        ('5', 'glusterfs-bricks', 'bricks on the compute hosts', 'compute', 'glusterfs.brick'),
+        ('5', 'glusterfs-volume', 'guide 03: peers and volume, from the controller', 'controller', 'glusterfs.volume'),
+        ('5', 'glusterfs-mounts', 'guide 04: the volume on every host', 'all', 'glusterfs.mount'),
+        ('6', 'kvm', 'guide 05: KVM and libvirt on compute hosts', 'compute', 'kvm'),
+        ('6', 'kvm-migration', 'live migration over SSH between compute hosts', 'compute', 'kvm.migration'),
+      ] %}
+{%-   set stage_names = {'2': 'sync', '3': 'common', '4': 'gateway', '5': 'glusterfs', '6': 'kvm'} %}
+{%-   set ns = namespace(previous='openstack-stage-1-validate', stopped=false) %}
+{%-   for stage, step, what, target, sls in steps %}
+{%-     if ns.stopped %}
+{%-     elif step == 'kvm-migration' and unpublished %}
+
+# Stage 6: hosts whose SSH host key is not in the mine yet publish it.
+openstack-stage-6-publish-host-keys:
+  salt.function:
+    - name: mine.update
+    - tgt: {{ unpublished | join(',') }}
+    - tgt_type: list
+    - require:
+      - {{ ns.previous }}
+{%-       set ns.previous = 'openstack-stage-6-publish-host-keys' %}
+{%-     endif %}
+{%-     if targets[target] and not ns.stopped %}
+
+# Stage {{ stage }} ({{ stage_names[stage] }}): {{ what }}.
+openstack-stage-{{ stage }}-{{ step }}:
   salt.state:
-    - tgt: {{ hosts | join(',') }}
+    - tgt: {{ targets[target] | join(',') }}
     - tgt_type: list
     - sls: {{ sls }}
-{%-     if sls == 'sync' %}
+{%-       if sls == 'sync' %}
     # Syncing modules changes nothing on the cloud: done even under test=True,
     # so the stages after it can be planned with the modules they use.
     - test: false
-{%-     endif %}
+{%-       endif %}
     - require:
       - {{ ns.previous }}
-{%-     set ns.previous = 'openstack-stage-' ~ stage_id %}
-{%-     set ns.stopped = (stop_after == sls) %}
+{%-       set ns.previous = 'openstack-stage-' ~ stage ~ '-' ~ step %}
+{%-     endif %}
+{%-     if stop_after == stage_names[stage] and (loop.last or steps[loop.index][0] != stage) %}
+{%-       set ns.stopped = true %}
+{%-     endif %}
 {%-   endfor %}
 {%- endif %}

@@ -10,7 +10,7 @@ glusterfs-server-packages:
 
 glusterfs-server-service:
   service.running:
-    - name: {{ openstack.services.glusterd }}
+    - name: {{ openstack.units.glusterd }}
     - enable: true
     - require:
       - pkg: glusterfs-server-packages

@@ -41,7 +41,7 @@ kvm-libvirt-libvirtd-conf:
     - require:
       - pkg: kvm-packages
 
-{%- for socket in openstack.services.libvirt_tcp_sockets %}
+{%- for socket in openstack.units.libvirt_tcp_sockets %}
 
 kvm-libvirt-no-{{ socket }}:
   service.dead:
@@ -53,7 +53,7 @@ kvm-libvirt-no-{{ socket }}:
 
 kvm-libvirt-service:
   service.running:
-    - name: {{ openstack.services.libvirt }}
+    - name: {{ openstack.units.libvirt }}
     - enable: true
     - watch:
       - file: kvm-libvirt-qemu-conf

@@ -10,7 +10,7 @@
 
 kvm-migration-ssh-service:
   service.running:
-    - name: {{ openstack.services.ssh }}
+    - name: {{ openstack.units.ssh }}
     - enable: true
     - require:
       - pkg: kvm-packages

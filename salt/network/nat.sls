@@ -67,7 +67,7 @@ network-nat-forward-back:
 # The saved rules are loaded at boot.
 network-nat-persist-service:
   service.enabled:
-    - name: {{ openstack.services.firewall }}
+    - name: {{ openstack.units.firewall }}
     - require:
       - pkg: network-nat-packages
 {%- endif %}

@@ -35,3 +35,11 @@ common-packaging-no-start-at-install:
         # services; Salt starts each one when its configuration is in place.
         exit 101
 {%- endif %}
+
+# The Python libraries the project's custom modules use (openstack_config:
+# iniparse; keystone: keystoneauth1), from the distribution. Salt reloads its
+# modules after installing them.
+common-packaging-salt-module-deps:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.salt_modules | json }}
+    - reload_modules: true

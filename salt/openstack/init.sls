@@ -1,10 +1,13 @@
 {#- salt-run state.orchestrate openstack
     The guide's numbered script directories, run in order by the master.
-    Stages (../shared/DESIGN.md): 1 validate, 2 sync, 3 common, 4 gateway,
-    5 glusterfs, 6 kvm, 7 controller, 8 compute, 9 gateway services,
-    10 post-deploy; 11 is `state.orchestrate openstack.verify`. The stages that
-    exist so far are below. Every step requires the one before it, so the
-    first failure stops the run, naming the host and the state.
+    Stages: 1 validate, 2 sync, 3 gateway, 4 common, 5 glusterfs, 6 kvm,
+    7 controller, 8 compute, 9 gateway services, 10 post-deploy; 11 is
+    `state.orchestrate openstack.verify`. The gateway comes before common, as
+    in the guide (01-network-gateway first): until the gateway does NAT, the
+    LAN-only hosts cannot reach a package mirror, and common installs
+    packages. The stages that exist so far are below. Every step requires the
+    one before it, so the first failure stops the run, naming the host and
+    the state.
 
     Stop after any stage and look around, as the guide invited, then run again:
       salt-run state.orchestrate openstack pillar='{"stop_after": "glusterfs"}' #}
@@ -47,9 +50,9 @@ openstack-stage-1-validate:
 {#-   (stage, step, what, target, sls) in order. #}
 {%-   set steps = [
         ('2', 'sync', 'custom modules to every host', 'all', 'sync'),
-        ('3', 'common', 'host map, time, repositories, nova user', 'all', 'common'),
-        ('4', 'gateway-nat', 'guide 01: NAT and forwarding on the gateway', 'gateway', 'network.nat'),
-        ('4', 'gateway-routes', 'guide 5.4.1: other hosts route through it', 'lan_only', 'network.route'),
+        ('3', 'gateway-nat', 'guide 01: NAT and forwarding on the gateway', 'gateway', 'network.nat'),
+        ('3', 'gateway-routes', 'guide 5.4.1: other hosts route through it', 'lan_only', 'network.route'),
+        ('4', 'common', 'host map, time, repositories, nova user', 'all', 'common'),
         ('5', 'glusterfs-servers', 'guide 02: glusterd on every host', 'all', 'glusterfs.server'),
         ('5', 'glusterfs-bricks', 'bricks on the compute hosts', 'compute', 'glusterfs.brick'),
         ('5', 'glusterfs-volume', 'guide 03: peers and volume, from the controller', 'controller', 'glusterfs.volume'),
@@ -57,7 +60,7 @@ openstack-stage-1-validate:
         ('6', 'kvm', 'guide 05: KVM and libvirt on compute hosts', 'compute', 'kvm'),
         ('6', 'kvm-migration', 'live migration over SSH between compute hosts', 'compute', 'kvm.migration'),
       ] %}
-{%-   set stage_names = {'2': 'sync', '3': 'common', '4': 'gateway', '5': 'glusterfs', '6': 'kvm'} %}
+{%-   set stage_names = {'2': 'sync', '3': 'gateway', '4': 'common', '5': 'glusterfs', '6': 'kvm'} %}
 {%-   set ns = namespace(previous='openstack-stage-1-validate', stopped=false) %}
 {%-   for stage, step, what, target, sls in steps %}
 {%-     if ns.stopped %}

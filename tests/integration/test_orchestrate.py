@@ -8,16 +8,22 @@ host is touched.
 import yaml
 from conftest import HOSTS
 
-STAGES = ["openstack-stage-1-validate", "openstack-stage-2-sync", "openstack-stage-3-common"]
+STAGES = [
+    "openstack-stage-1-validate",
+    "openstack-stage-2-sync",
+    "openstack-stage-3-gateway-nat",
+    "openstack-stage-3-gateway-routes",
+    "openstack-stage-4-common",
+]
 # Every step of the orchestration in order, with the hosts it targets
 # (three-host pillar: compute1 is the gateway).
 ALL = "compute1,compute2,controller"
 ORDER = [
     ("openstack-stage-1-validate", None),
     ("openstack-stage-2-sync", ALL),
-    ("openstack-stage-3-common", ALL),
-    ("openstack-stage-4-gateway-nat", "compute1"),
-    ("openstack-stage-4-gateway-routes", "compute2,controller"),
+    ("openstack-stage-3-gateway-nat", "compute1"),
+    ("openstack-stage-3-gateway-routes", "compute2,controller"),
+    ("openstack-stage-4-common", ALL),
     ("openstack-stage-5-glusterfs-servers", ALL),
     ("openstack-stage-5-glusterfs-bricks", "compute1,compute2"),
     ("openstack-stage-5-glusterfs-volume", "controller"),
@@ -62,8 +68,8 @@ def test_stage_order_and_targets(salt_run):
 
 
 def test_first_stages_run_in_test_mode(salt_run, pillar_root):
-    """validate, sync and common under test=True on the real minions: each
-    result True or None. (The later stages plan against packages an earlier
+    """validate, sync, gateway and common under test=True on the real
+    minions: each result True or None. (The later stages plan against packages an earlier
     stage would install; they are checked for real in the lab.)"""
     ret = salt_run.run(
         "state.orchestrate", "openstack", "test=True", 'pillar={"stop_after": "common"}'
@@ -75,7 +81,7 @@ def test_first_stages_run_in_test_mode(salt_run, pillar_root):
         assert chunk["result"] in (True, None), (state_id, chunk)
     assert "the pillar is valid (3 hosts)" in stages["openstack-stage-1-validate"]["name"]
     # The common stage reached every host and planned its states there.
-    common = stages["openstack-stage-3-common"]["changes"]["ret"]
+    common = stages["openstack-stage-4-common"]["changes"]["ret"]
     assert sorted(common) == HOSTS
     for host, states in common.items():
         planned = {s["__id__"]: s["result"] for s in states.values()}

@@ -1,6 +1,7 @@
 # The controller (guide 03-glusterfs-controller, 07-openstack-controller):
-# the control plane, a GlusterFS peer without a brick that creates the volume
-# and mounts it. Later stages add the OpenStack services.
+# a GlusterFS peer without a brick that creates the volume and mounts it, and
+# the control plane: database, message queue, identity, images, placement,
+# compute API, network server, block storage.
 include:
   - common
   - network.route
@@ -8,3 +9,11 @@ include:
   - glusterfs.peers
   - glusterfs.volume
   - glusterfs.mount
+  - database
+  - messaging
+  - keystone
+  - glance
+  - placement
+  - nova.controller
+  - neutron.server
+  - cinder

@@ -59,8 +59,11 @@ openstack-stage-1-validate:
         ('5', 'glusterfs-mounts', 'guide 04: the volume on every host', 'all', 'glusterfs.mount'),
         ('6', 'kvm', 'guide 05: KVM and libvirt on compute hosts', 'compute', 'kvm'),
         ('6', 'kvm-migration', 'live migration over SSH between compute hosts', 'compute', 'kvm.migration'),
+        ('7', 'controller', 'guide 07: database, queue, keystone, glance, placement, nova, neutron, cinder',
+         'controller', 'database,messaging,keystone,glance,placement,nova.controller,neutron.server,cinder'),
       ] %}
-{%-   set stage_names = {'2': 'sync', '3': 'gateway', '4': 'common', '5': 'glusterfs', '6': 'kvm'} %}
+{%-   set stage_names = {'2': 'sync', '3': 'gateway', '4': 'common', '5': 'glusterfs', '6': 'kvm',
+                         '7': 'controller'} %}
 {%-   set ns = namespace(previous='openstack-stage-1-validate', stopped=false) %}
 {%-   for stage, step, what, target, sls in steps %}
 {%-     if ns.stopped %}
@@ -83,7 +86,7 @@ openstack-stage-{{ stage }}-{{ step }}:
   salt.state:
     - tgt: {{ targets[target] | join(',') }}
     - tgt_type: list
-    - sls: {{ sls }}
+    - sls: {{ sls.split(',') | json }}
 {%-       if sls == 'sync' %}
     # Syncing modules changes nothing on the cloud: done even under test=True,
     # so the stages after it can be planned with the modules they use.

@@ -31,6 +31,7 @@ ORDER = [
     ("openstack-stage-6-kvm", "compute1,compute2"),
     ("openstack-stage-6-publish-host-keys", "compute1,compute2"),
     ("openstack-stage-6-kvm-migration", "compute1,compute2"),
+    ("openstack-stage-7-controller", "controller"),
 ]
 
 

@@ -1,0 +1,45 @@
+{#- Guide 07-openstack-controller step 30 (11-keystone-create-users.sh with
+    keystone-init): the service project, a user with the admin role in it
+    for each OpenStack service, and each service's endpoints, public,
+    internal and admin, in the region. keystone-init's YAML is pillar now
+    (openstack:services, the catalog in defaults.yaml); the keystone state
+    module keeps Keystone as the data says: it creates what is missing,
+    changes a password or URL that differs, and masks every password. #}
+{%- from "map.jinja" import openstack, controller, urls with context %}
+{%- set users = [] %}
+{%- set services = [] %}
+{%- for name, spec in openstack.services | dictsort %}
+{%-   if spec.get('user') %}
+{%-     do users.append({'name': name, 'password': openstack.secrets[name ~ '_password'],
+                         'project': 'service', 'roles': ['admin']}) %}
+{%-   endif %}
+{%-   set entry = openstack.catalog.get(name) %}
+{%-   if entry %}
+{%-     set url = 'http://' ~ controller ~ ':' ~ entry.port ~ entry.path %}
+{%-     do services.append({'name': entry.get('name', name), 'type': entry.type,
+                            'description': entry.description,
+                            'endpoints': {'public': url, 'internal': url, 'admin': url} }) %}
+{%-   endif %}
+{%- endfor %}
+
+keystone-catalog:
+  keystone.bootstrapped:
+    - projects:
+      - name: service
+        description: The OpenStack services' own project
+    - roles: [admin, member, reader]
+    - users: {{ users | json }}
+    - services: {{ services | json }}
+    - region: {{ openstack.region }}
+    - profile:
+        auth_url: {{ urls.keystone }}
+        username: {{ openstack.admin.username }}
+        password: {{ openstack.secrets.admin_password | json }}
+        project_name: {{ openstack.admin.project }}
+        user_domain_name: Default
+        project_domain_name: Default
+    - require:
+      - cmd: keystone-bootstrap
+
+include:
+  - keystone.server

@@ -1,0 +1,52 @@
+{#- Guide 09-openstack-gateway step 52's nova-network, today Neutron: the
+    server (API and RPC) on the controller with the ML2 plugin, one flat
+    provider network (the guide's 10.0.0.0/24 on br100) and the linuxbridge
+    mechanism, which Zed keeps behind an experimental flag. No routers, no
+    tenant networks: instances sit on the provider network, as in the guide. #}
+{%- from "map.jinja" import openstack, controller, urls with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file with context %}
+
+neutron-server-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.neutron_server | json }}
+
+{{ config_file('neutron-server-config', openstack.config.neutron, 'neutron', {
+     'DEFAULT': {'core_plugin': 'ml2', 'service_plugins': '', 'transport_url': urls.transport,
+                 'auth_strategy': 'keystone',
+                 'notify_nova_on_port_status_changes': true,
+                 'notify_nova_on_port_data_changes': true},
+     'database': {'connection': db_url('neutron')},
+     'keystone_authtoken': auth_section('neutron') | load_json,
+     'nova': dict(auth_section('nova', with_uri=false) | load_json, region_name=openstack.region),
+     'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
+     'experimental': {'linuxbridge': true},
+   }, 'neutron-server-packages') }}
+
+{{ config_file('neutron-server-ml2', '/etc/neutron/plugins/ml2/ml2_conf.ini', 'neutron', {
+     'ml2': {'type_drivers': 'flat', 'tenant_network_types': '',
+             'mechanism_drivers': 'linuxbridge', 'extension_drivers': 'port_security'},
+     'ml2_type_flat': {'flat_networks': openstack.network.provider.physical_network},
+   }, 'neutron-server-packages') }}
+
+neutron-server-db-sync:
+  cmd.run:
+    - name: >-
+        su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf
+        --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade heads' neutron
+    - unless: >-
+        su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf
+        --config-file /etc/neutron/plugins/ml2/ml2_conf.ini has_offline_migrations' neutron
+        && mysql -N -e 'SELECT 1 FROM neutron.alembic_version LIMIT 1' | grep -q 1
+    - require:
+      - openstack_config: neutron-server-config
+      - openstack_config: neutron-server-ml2
+
+neutron-server-services:
+  service.running:
+    - names: {{ openstack.units.neutron_server | json }}
+    - enable: true
+    - require:
+      - cmd: neutron-server-db-sync
+    - watch:
+      - openstack_config: neutron-server-config
+      - openstack_config: neutron-server-ml2

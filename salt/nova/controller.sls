@@ -1,0 +1,65 @@
+{#- Guide 07-openstack-controller steps 39-44 (20-nova-install.sh to
+    25-nova-start.sh): nova's control plane. Today that is nova-api (which
+    also serves the metadata API, the guide's nova-metadata-api),
+    nova-conductor (the only part that talks to the database) and
+    nova-scheduler; nova-cert, -consoleauth, -direct-api and -volume are gone.
+    Cells v2: cell0 for instances that never got a host, cell1 for the rest. #}
+{%- from "map.jinja" import openstack, controller, urls, nova_common with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
+{%- set sections = salt['defaults.merge'](nova_common, {
+      'api_database': {'connection': db_url('nova', 'nova_api')},
+      'database': {'connection': db_url('nova')},
+      'keystone_authtoken': auth_section('nova') | load_json,
+      'service_user': dict(auth_section('nova', with_uri=false) | load_json, send_service_user_token=true),
+      'placement': dict(auth_section('placement', with_uri=false) | load_json, region_name=openstack.region),
+      'neutron': dict(auth_section('neutron', with_uri=false) | load_json, region_name=openstack.region,
+                      service_metadata_proxy=true,
+                      metadata_proxy_shared_secret=openstack.secrets.metadata_proxy_secret),
+      'scheduler': {'discover_hosts_in_cells_interval': 300},
+      'cinder': {'os_region_name': openstack.region},
+    }, in_place=False) %}
+
+nova-controller-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.nova_controller | json }}
+
+{{ config_file('nova-controller-config', openstack.config.nova, 'nova', sections, 'nova-controller-packages') }}
+
+# Step 43: the API database first, then the cells, then the main schema.
+nova-controller-api-db-sync:
+  cmd.run:
+    - name: su -s /bin/sh -c 'nova-manage api_db sync' nova
+    - unless: {{ db_synced('nova_api') | json }}
+    - require:
+      - openstack_config: nova-controller-config
+
+nova-controller-cell0:
+  cmd.run:
+    - name: su -s /bin/sh -c 'nova-manage cell_v2 map_cell0' nova
+    - unless: su -s /bin/sh -c 'nova-manage cell_v2 list_cells' nova | grep -qw cell0
+    - require:
+      - cmd: nova-controller-api-db-sync
+
+nova-controller-cell1:
+  cmd.run:
+    - name: su -s /bin/sh -c 'nova-manage cell_v2 create_cell --name=cell1' nova
+    - unless: su -s /bin/sh -c 'nova-manage cell_v2 list_cells' nova | grep -qw cell1
+    - require:
+      - cmd: nova-controller-cell0
+
+nova-controller-db-sync:
+  cmd.run:
+    - name: su -s /bin/sh -c 'nova-manage db sync' nova
+    - unless: {{ db_synced('nova') | json }}
+    - require:
+      - cmd: nova-controller-cell1
+
+# Step 44: the services, restarted when nova.conf changed.
+nova-controller-services:
+  service.running:
+    - names: {{ openstack.units.nova_controller | json }}
+    - enable: true
+    - require:
+      - cmd: nova-controller-db-sync
+    - watch:
+      - openstack_config: nova-controller-config

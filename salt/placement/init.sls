@@ -1,0 +1,31 @@
+{#- Placement (no guide step: split out of nova in Stein): tracks what each
+    compute host has and what instances use, for the scheduler. #}
+{%- from "map.jinja" import openstack with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
+
+placement-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.placement | json }}
+
+{{ config_file('placement-config', openstack.config.placement, 'placement', {
+     'placement_database': {'connection': db_url('placement')},
+     'api': {'auth_strategy': 'keystone'},
+     'keystone_authtoken': auth_section('placement') | load_json,
+   }, 'placement-packages') }}
+
+placement-db-sync:
+  cmd.run:
+    # as placement, whose files these are; the guard runs as root (.my.cnf)
+    - name: su -s /bin/sh -c 'placement-manage db sync' placement
+    - unless: {{ db_synced('placement') | json }}
+    - require:
+      - openstack_config: placement-config
+
+placement-service:
+  service.running:
+    - names: {{ openstack.units.placement | json }}
+    - enable: true
+    - require:
+      - cmd: placement-db-sync
+    - watch:
+      - openstack_config: placement-config

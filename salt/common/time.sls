@@ -37,6 +37,27 @@ common-time-options:
     - require:
       - pkg: common-time-package
 
+{%- if in_container %}
+
+# A container lacks CAP_SYS_TIME, and chrony's unit refuses to start
+# without it. With -x chronyd never needs it: lift that condition.
+common-time-container-unit:
+  file.managed:
+    - name: /etc/systemd/system/{{ openstack.chrony.service }}.service.d/container.conf
+    - makedirs: true
+    - user: root
+    - group: root
+    - mode: "0644"
+    - contents: |
+        # Managed by Salt (common.time): chronyd -x does not set the clock.
+        [Unit]
+        ConditionCapability=
+    - require_in:
+      - service: common-time-service
+    - watch_in:
+      - service: common-time-service
+{%- endif %}
+
 common-time-service:
   service.running:
     - name: {{ openstack.chrony.service }}

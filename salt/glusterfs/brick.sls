@@ -28,12 +28,11 @@ glusterfs-brick-mounted:
         to put the brick on the root filesystem" >&2; exit 1
     - unless: mountpoint -q {{ storage.brick_path }}
 
+# Only that it exists: once it is a brick, gluster owns it (and gives it
+# the volume's owner, nova).
 glusterfs-brick-directory:
   file.directory:
     - name: {{ storage.brick_path }}/{{ storage.volume }}
-    - user: root
-    - group: root
-    - mode: "0755"
     - require:
       - cmd: glusterfs-brick-mounted
 {%- endif %}

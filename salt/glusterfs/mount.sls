@@ -15,3 +15,7 @@ glusterfs-mount-{{ storage.volume }}:
     - opts: defaults,_netdev,backup-volfile-servers={{ roles.compute | join(':') }}
     - mkmnt: true
     - persist: true
+    # key=value options the kernel does not show for a mounted volume: not a
+    # reason to remount
+    - extra_mount_invisible_keys:
+      - backup-volfile-servers

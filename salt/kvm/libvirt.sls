@@ -41,6 +41,19 @@ kvm-libvirt-libvirtd-conf:
     - require:
       - pkg: kvm-packages
 
+# libvirtd stays up: by default it exits after 120 s idle and comes back on
+# the next connection; on a hypervisor host it should simply run.
+kvm-libvirt-no-idle-exit:
+  file.keyvalue:
+    - name: {{ openstack.config.libvirtd_args }}
+    - separator: "="
+    - append_if_not_found: true
+    - ignore_if_missing: {{ opts.get('test', false) | json }}
+    - key_values:
+        LIBVIRTD_ARGS: '""'
+    - require:
+      - pkg: kvm-packages
+
 {%- for socket in openstack.units.libvirt_tcp_sockets %}
 
 kvm-libvirt-no-{{ socket }}:
@@ -58,6 +71,7 @@ kvm-libvirt-service:
     - watch:
       - file: kvm-libvirt-qemu-conf
       - file: kvm-libvirt-libvirtd-conf
+      - file: kvm-libvirt-no-idle-exit
 
 include:
   - kvm.packages

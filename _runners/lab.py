@@ -573,7 +573,9 @@ def _write_lab_conf(cfg):
         "# pillar/top.sls gives pillar/lab.sls to the minions of a lab master.\n"
         "openstack_lab: true\n"
         "# The minions reach the master through the lab's uplink only.\n"
-        "interface: %s\n" % cfg["uplink_host_ip"]
+        "interface: %s\n"
+        "# The test guest image, for Glance: salt://testguest.img\n"
+        "file_roots:\n  base:\n    - %s\n" % (cfg["uplink_host_ip"], _guest_dir(cfg))
     )
     old = None
     if os.path.exists(path):
@@ -584,6 +586,10 @@ def _write_lab_conf(cfg):
     with open(path, "w", encoding="utf-8") as fh_:
         fh_.write(text)
     return True
+
+
+def _guest_dir(cfg):
+    return os.path.join(cfg["cache_dir"], "guest")
 
 
 def _confdir():
@@ -892,6 +898,12 @@ def up(wait=60):
     )
     log.info("lab: %s", build.stderr.strip())
     timings["rootfs"] = round(time.time() - step, 1)
+
+    # The test guest (lab/guest): built once and cached like the rootfs, and
+    # served to the controller as salt://testguest.img for Glance.
+    step = time.time()
+    _run([os.path.join(_project(), "lab", "guest", "build.sh"), _guest_dir(cfg)])
+    timings["guest image"] = round(time.time() - step, 1)
 
     step = time.time()
     _network_up(cfg)

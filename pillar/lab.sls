@@ -59,3 +59,10 @@ openstack:
   packages:
     # The lab's hosts are throwaway: dpkg skips its fsyncs.
     unsafe_io: true
+  # Glance gets the lab's own test guest (lab/guest; CirrOS cannot be
+  # downloaded here). lab.up builds it and serves it from the master.
+  images:
+    - name: testguest
+      source: salt://testguest.img
+      disk_format: qcow2
+      container_format: bare

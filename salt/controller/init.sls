@@ -13,6 +13,7 @@ include:
   - messaging
   - keystone
   - glance
+  - glance.images
   - placement
   - nova.controller
   - neutron.server

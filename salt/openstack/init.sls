@@ -60,7 +60,7 @@ openstack-stage-1-validate:
         ('6', 'kvm', 'guide 05: KVM and libvirt on compute hosts', 'compute', 'kvm'),
         ('6', 'kvm-migration', 'live migration over SSH between compute hosts', 'compute', 'kvm.migration'),
         ('7', 'controller', 'guide 07: database, queue, keystone, glance, placement, nova, neutron, cinder',
-         'controller', 'database,messaging,keystone,glance,placement,nova.controller,neutron.server,cinder'),
+         'controller', 'database,messaging,keystone,glance,glance.images,placement,nova.controller,neutron.server,cinder'),
       ] %}
 {%-   set stage_names = {'2': 'sync', '3': 'gateway', '4': 'common', '5': 'glusterfs', '6': 'kvm',
                          '7': 'controller'} %}

@@ -1,6 +1,6 @@
 # A compute host (guide 02/04-glusterfs-all, 05-kvm-compute,
 # 08-openstack-compute): holds a GlusterFS brick, mounts the volume, runs
-# instances under KVM/QEMU. Later stages add nova-compute and its agent.
+# instances under KVM/QEMU with nova-compute and the neutron linuxbridge agent.
 include:
   - common
   - network.route
@@ -9,3 +9,5 @@ include:
   - glusterfs.mount
   - kvm
   - kvm.migration
+  - nova.compute
+  - neutron.agent

@@ -1,5 +1,7 @@
 # The gateway (guide 01-network-gateway, 09-openstack-gateway): a compute
-# host with a public interface that NATs the LAN out. Later stages add the
-# DHCP and metadata agents, the noVNC proxy and the dashboard.
+# host with a public interface that NATs the LAN out and runs the DHCP and
+# metadata agents and the noVNC proxy.
 include:
   - network.nat
+  - neutron.gateway
+  - nova.novncproxy

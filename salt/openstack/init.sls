@@ -61,9 +61,16 @@ openstack-stage-1-validate:
         ('6', 'kvm-migration', 'live migration over SSH between compute hosts', 'compute', 'kvm.migration'),
         ('7', 'controller', 'guide 07: database, queue, keystone, glance, placement, nova, neutron, cinder',
          'controller', 'database,messaging,keystone,glance,glance.images,placement,nova.controller,neutron.server,cinder'),
+        ('8', 'compute', 'guide 08: nova-compute and the network agent, all compute hosts at once',
+         'compute', 'nova.compute,neutron.agent'),
+        ('9', 'gateway-services', 'guide 09: DHCP and metadata agents, noVNC proxy on the gateway',
+         'gateway', 'neutron.gateway,nova.novncproxy'),
+        ('10', 'post-deploy', 'guide 09 steps 52-53: hosts discovered, provider network, ping and SSH, flavors',
+         'controller', 'postdeploy'),
       ] %}
 {%-   set stage_names = {'2': 'sync', '3': 'gateway', '4': 'common', '5': 'glusterfs', '6': 'kvm',
-                         '7': 'controller'} %}
+                         '7': 'controller', '8': 'compute', '9': 'gateway-services',
+                         '10': 'post-deploy'} %}
 {%-   set ns = namespace(previous='openstack-stage-1-validate', stopped=false) %}
 {%-   for stage, step, what, target, sls in steps %}
 {%-     if ns.stopped %}

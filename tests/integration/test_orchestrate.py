@@ -32,6 +32,9 @@ ORDER = [
     ("openstack-stage-6-publish-host-keys", "compute1,compute2"),
     ("openstack-stage-6-kvm-migration", "compute1,compute2"),
     ("openstack-stage-7-controller", "controller"),
+    ("openstack-stage-8-compute", "compute1,compute2"),
+    ("openstack-stage-9-gateway-services", "compute1"),
+    ("openstack-stage-10-post-deploy", "controller"),
 ]
 
 

@@ -1,0 +1,33 @@
+{#- Guide 09-openstack-gateway step 51's nova-network bridged instances onto
+    eth1 through br100; today the neutron linuxbridge agent on every compute
+    host does it: the provider network (openstack:network:provider) is
+    mapped onto the host's LAN interface. No security-group filtering is
+    lost: the agent applies security groups with iptables. #}
+{%- from "map.jinja" import openstack, host, urls with context %}
+{%- from "macros.jinja" import config_file with context %}
+
+neutron-agent-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.neutron_agent | json }}
+
+{{ config_file('neutron-agent-config', openstack.config.neutron, 'neutron', {
+     'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone'},
+     'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
+     'experimental': {'linuxbridge': true},
+   }, 'neutron-agent-packages') }}
+
+{{ config_file('neutron-agent-linuxbridge', '/etc/neutron/plugins/ml2/linuxbridge_agent.ini', 'neutron', {
+     'linux_bridge': {'physical_interface_mappings':
+                      openstack.network.provider.physical_network ~ ':' ~ host.interfaces.lan},
+     'vxlan': {'enable_vxlan': false},
+     'securitygroup': {'enable_security_group': true,
+                       'firewall_driver': 'neutron.agent.linux.iptables_firewall.IptablesFirewallDriver'},
+   }, 'neutron-agent-packages') }}
+
+neutron-agent-service:
+  service.running:
+    - names: {{ openstack.units.neutron_agent | json }}
+    - enable: true
+    - watch:
+      - openstack_config: neutron-agent-config
+      - openstack_config: neutron-agent-linuxbridge

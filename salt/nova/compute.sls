@@ -1,0 +1,32 @@
+{#- Guide 08-openstack-compute steps 46-49 (02-install-nova.sh to
+    05-nova-compute-start.sh): nova-compute on each compute host, with the
+    hypervisor the kvm stage chose (virt_type), the shared instances
+    directory on GlusterFS, live migration over SSH as nova (kvm.migration),
+    and the placement, neutron and VNC settings. The instances' disks are on
+    the shared volume, so a live migration moves only memory. #}
+{%- from "map.jinja" import openstack, host, nova_common, virt_type with context %}
+{%- from "macros.jinja" import auth_section, config_file with context %}
+{%- set sections = salt['defaults.merge'](nova_common, {
+      'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
+                  'instances_path': openstack.storage.mountpoint},
+      'libvirt': {'virt_type': virt_type,
+                  'live_migration_scheme': 'ssh',
+                  'live_migration_inbound_addr': host.ip},
+      'service_user': dict(auth_section('nova', with_uri=false) | load_json, send_service_user_token=true),
+      'keystone_authtoken': auth_section('nova') | load_json,
+      'placement': dict(auth_section('placement', with_uri=false) | load_json, region_name=openstack.region),
+      'neutron': dict(auth_section('neutron', with_uri=false) | load_json, region_name=openstack.region),
+    }, in_place=False) %}
+
+nova-compute-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.nova_compute | json }}
+
+{{ config_file('nova-compute-config', openstack.config.nova, 'nova', sections, 'nova-compute-packages') }}
+
+nova-compute-service:
+  service.running:
+    - names: {{ openstack.units.nova_compute | json }}
+    - enable: true
+    - watch:
+      - openstack_config: nova-compute-config

@@ -35,6 +35,9 @@ kvm-libvirt-libvirtd-conf:
         listen_tls: "0"
         unix_sock_group: '"{{ openstack.libvirt_group }}"'
         unix_sock_rw_perms: '"0770"'
+        # who may use the read-write socket is decided by its group and mode
+        # (root and the libvirt group: nova); no polkit daemon needed
+        auth_unix_rw: '"none"'
         # each host's own UUID, even on cloned systems (migration refuses
         # two hosts with one UUID)
         host_uuid_source: '"machine-id"'

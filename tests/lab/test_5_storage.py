@@ -83,7 +83,7 @@ def test_volume_is_replicated_over_the_compute_hosts(deployed):
     info = info.get(VOLUME, info)
     print(json.dumps(info, indent=1)[:2000])
     assert info["status"] == "Started"
-    assert int(info["replica"]) == CLOUD["storage"]["replica"]
+    assert info["replica_count"] == CLOUD["storage"]["replica"]
     hosts = [b["host"] if isinstance(b, dict) else b.split(":")[0] for b in info["bricks"]]
     assert sorted(hosts) == COMPUTES
 
@@ -127,7 +127,10 @@ def test_highstate_puts_back_drift(deployed):
     on("compute3", f"umount {MOUNT} && sed -i '\\#{MOUNT}#d' /etc/fstab")
     on("compute4", "systemctl stop glusterd")
     on(GATEWAY, "sysctl -w net.ipv4.ip_forward=0")
-    result = salt("compute3,compute4," + GATEWAY, "-L", "state.highstate", timeout=900)
+    # a whole highstate: later stages' states are in it too, so allow time
+    result = salt(
+        "-t", "1800", "-L", "compute3,compute4," + GATEWAY, "state.highstate", timeout=1900
+    )
     changed = {
         minion: sorted(s["__id__"] for s in states.values() if s.get("changes"))
         for minion, states in result.items()
@@ -153,7 +156,19 @@ def test_volume_survives_a_dead_compute_host_and_heals(deployed):
             == "written-while-compute4-was-down"
         )
     finally:
-        run(lxc + ["lxc-start", "-P", os.path.join(LAB, "lxc"), "-n", "compute4"])
+        # lxc-start needs the namespace's /sys and this machine's cgroups
+        netns_exec = os.path.join(PROJECT, "lab", "netns-exec.sh")
+        run(
+            [
+                netns_exec,
+                LABCFG["netns"],
+                "lxc-start",
+                "-P",
+                os.path.join(LAB, "lxc"),
+                "-n",
+                "compute4",
+            ]
+        )
     deadline = time.time() + 300
     pending = None
     while time.time() < deadline:

@@ -891,7 +891,7 @@ def up(wait=60):
         [
             os.path.join(_project(), "lab", "build-rootfs.sh"),
             cfg["cache_dir"],
-            "salt==" + _salt_version(),
+            _minion_requirements(),
             cfg["mirror"],
         ],
         env=dict(os.environ, PYTHON=sys.executable),
@@ -935,6 +935,15 @@ def up(wait=60):
             "(%s)" % (", ".join(missing), wait, json.dumps(result))
         )
     return result
+
+
+def _minion_requirements():
+    """What the lab's minions pip-install at build time: salt of the master's
+    version and the Salt extensions pinned in requirements.txt."""
+    reqs = ["salt==" + _salt_version()]
+    with open(os.path.join(_project(), "requirements.txt"), encoding="utf-8") as fh_:
+        reqs += [line.strip() for line in fh_ if line.startswith("saltext-")]
+    return " ".join(reqs)
 
 
 def _salt_version():

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Build the lab's Debian 12 rootfs once: plain Debian (minbase) + what the lab
 # needs (systemd as init, iproute2, python3 + python3-apt, openssh-server) +
-# salt-minion of the master's exact version in a venv, started by systemd.
+# salt-minion of the master's exact version in a venv, started by systemd,
+# with the Salt extensions the states use (saltext-mysql).
 #
-#   usage: build-rootfs.sh CACHE_DIR SALT_REQUIREMENT [MIRROR]
-#   e.g.   build-rootfs.sh /var/cache/openstack-salt-lab salt==3008.3
+#   usage: build-rootfs.sh CACHE_DIR "SALT_REQUIREMENTS" [MIRROR]
+#   e.g.   build-rootfs.sh /var/cache/openstack-salt-lab "salt==3008.3 saltext-mysql==1.1.0"
+# (The containers cannot reach PyPI themselves: its certificate chain here is
+# this machine's own. So everything pip-installed comes in at build time.)
 #
 # Result: CACHE_DIR/rootfs (read-only lower layer of every lab container) and
 # CACHE_DIR/rootfs.stamp (what it was built from). Built into a temporary
@@ -13,8 +16,8 @@
 # in the image: the lab writes it into each clone.
 set -euo pipefail
 
-CACHE=${1:?usage: build-rootfs.sh CACHE_DIR SALT_REQUIREMENT [MIRROR]}
-SALT_REQ=${2:?usage: build-rootfs.sh CACHE_DIR SALT_REQUIREMENT [MIRROR]}
+CACHE=${1:?usage: build-rootfs.sh CACHE_DIR "SALT_REQUIREMENTS" [MIRROR]}
+SALT_REQ=${2:?usage: build-rootfs.sh CACHE_DIR "SALT_REQUIREMENTS" [MIRROR]}
 MIRROR=${3:-http://deb.debian.org/debian}
 PY=${PYTHON:-$(dirname "$(readlink -f "$0")")/../.venv/bin/python}
 STAMP="suite=bookworm salt=$SALT_REQ script=$(sha256sum "$0" | cut -c1-16)"
@@ -33,7 +36,8 @@ mkdir -p "$CACHE"
 log "wheels for $SALT_REQ"
 # (this machine's pip config lists file:// indexes that lack most projects:
 # pip says so once per project; that noise is filtered.)
-"$PY" -m pip wheel --quiet -w "$CACHE/wheels" "$SALT_REQ" \
+# shellcheck disable=SC2086  # one word per requirement
+"$PY" -m pip wheel --quiet -w "$CACHE/wheels" $SALT_REQ \
   2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
 # 2. The rootfs.
@@ -45,7 +49,7 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
   --customize-hook='mkdir -p "$1/tmp/wheels"' \
   --customize-hook="sync-in '$CACHE/wheels' /tmp/wheels" \
   --customize-hook='chroot "$1" python3 -m venv --system-site-packages /opt/saltstack/salt' \
-  --customize-hook="chroot \"\$1\" /opt/saltstack/salt/bin/pip install --quiet --no-index --find-links /tmp/wheels '$SALT_REQ'" \
+  --customize-hook="chroot \"\$1\" /opt/saltstack/salt/bin/pip install --quiet --no-index --find-links /tmp/wheels $SALT_REQ" \
   --customize-hook='rm -rf "$1/tmp/wheels"' \
   bookworm "$TMP" \
   "deb $MIRROR bookworm main" \

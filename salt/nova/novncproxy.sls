@@ -7,6 +7,22 @@ nova-novncproxy-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.novncproxy | json }}
 
+{%- if openstack.consoleproxy_defaults %}
+
+# Debian's package starts the SPICE proxy unless told otherwise.
+nova-novncproxy-type:
+  file.keyvalue:
+    - name: {{ openstack.consoleproxy_defaults.file }}
+    - separator: "="
+    - append_if_not_found: true
+    - ignore_if_missing: {{ opts.get('test', false) | json }}
+    - key_values: {{ openstack.consoleproxy_defaults.settings | json }}
+    - require:
+      - pkg: nova-novncproxy-packages
+    - watch_in:
+      - service: nova-novncproxy-service
+{%- endif %}
+
 nova-novncproxy-service:
   service.running:
     - names: {{ openstack.units.novncproxy | json }}

@@ -57,7 +57,7 @@ lab-down: setup
 
 # The lab tier: brings a lab up, checks it against the guide, brings it down.
 lab-test: setup
-	$(BIN)/pytest -o addopts="-p no:cacheprovider" -m lab -ra -v tests/lab
+	$(BIN)/pytest -o addopts="-p no:cacheprovider" -m lab -ra -v $(or $(ARGS),tests/lab)
 
 clean:
 	rm -rf $(RUN)

@@ -3,8 +3,10 @@
     (each {name, source, disk_format, container_format}; source is a
     salt:// path or a URL with source_hash). The lab registers its own test
     guest (lab/guest), as CirrOS cannot be downloaded there. An image is
-    uploaded once: an image of that name already in Glance is left alone. #}
+    uploaded once: an image of that name already in Glance is left alone.
+    (With several of one name, none is touched.) #}
 {%- from "map.jinja" import openstack with context %}
+{%- from "macros.jinja" import api_has with context %}
 {%- for image in openstack.get('images', []) %}
 {%-   set path = '/var/lib/glance/import/' ~ image.name ~ '.img' %}
 
@@ -27,7 +29,7 @@ glance-image-{{ image.name }}:
         --disk-format {{ image.get('disk_format', 'qcow2') }}
         --container-format {{ image.get('container_format', 'bare') }}
         --public --file {{ path }} {{ image.name }}
-    - unless: . /root/admin-openrc && openstack image show {{ image.name }} -f value -c id
+    - unless: {{ api_has('openstack image list --name ' ~ image.name ~ ' -f value -c ID') | json }}
     - shell: /bin/bash
     - require:
       - file: glance-image-file-{{ image.name }}

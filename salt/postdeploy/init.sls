@@ -8,6 +8,7 @@
       enough for the lab.
     Each is done once: the `unless` of each asks whether it is there. #}
 {%- from "map.jinja" import openstack, roles with context %}
+{%- from "macros.jinja" import api_has with context %}
 {%- set provider = openstack.network.provider %}
 {%- set cli = '. /root/admin-openrc && openstack' %}
 
@@ -25,7 +26,7 @@ postdeploy-provider-network:
         {{ cli }} network create --share --external
         --provider-physical-network {{ provider.physical_network }}
         --provider-network-type flat {{ provider.name }}
-    - unless: {{ cli }} network show {{ provider.name }} -f value -c id
+    - unless: {{ api_has('openstack network list --name ' ~ provider.name ~ ' -f value -c ID') | json }}
     - shell: /bin/bash
 
 postdeploy-provider-subnet:
@@ -38,7 +39,7 @@ postdeploy-provider-subnet:
         --dns-nameserver {{ server }}
 {%- endfor %}
         {{ provider.name }}-subnet
-    - unless: {{ cli }} subnet show {{ provider.name }}-subnet -f value -c id
+    - unless: {{ api_has('openstack subnet list --name ' ~ provider.name ~ '-subnet -f value -c ID') | json }}
     - shell: /bin/bash
     - require:
       - cmd: postdeploy-provider-network
@@ -67,6 +68,6 @@ postdeploy-flavor-{{ name }}:
     - name: >-
         {{ cli }} flavor create --vcpus {{ spec.vcpus }} --ram {{ spec.ram }}
         --disk {{ spec.disk }} {{ name }}
-    - unless: {{ cli }} flavor show {{ name }} -f value -c id
+    - unless: {{ api_has('openstack flavor list --all -f value -c Name', line=name) | json }}
     - shell: /bin/bash
 {%- endfor %}

@@ -199,6 +199,9 @@ def _connect(profile, kwargs):
     return cache[key]
 
 
+CONNECT_RETRIES = 5
+
+
 def _scrub(text, secrets):
     text = str(text)
     for secret in secrets:
@@ -218,6 +221,9 @@ def _request(conn, method, path, *, body=None, params=None, missing_ok=False, se
             params=params,
             raise_exc=False,
             log=not any(secrets),
+            # Keystone on a busy controller (packages installing, services
+            # starting) may drop a connection: try again, with backoff.
+            connect_retries=CONNECT_RETRIES,
         )
     except ks_exceptions.ClientException as exc:
         raise CommandExecutionError(f"Keystone: {_scrub(exc, secrets)} ({where})") from None

@@ -31,14 +31,8 @@ openstack-stage-1-validate:
 {%- endif %}
 
 {%- if check.result and stop_after != 'validate' %}
-{%-   set hosts = salt['pillar.get']('openstack:hosts', {}) %}
-{%-   set targets = {'all': hosts | list | sort} %}
-{%-   for role in ('controller', 'compute', 'gateway') %}
-{%-     do targets.update({role: []}) %}
-{%-     for name, entry in hosts | dictsort if role in entry.roles %}
-{%-       do targets[role].append(name) %}
-{%-     endfor %}
-{%-   endfor %}
+{%-   from "roles.jinja" import hosts, roles with context %}
+{%-   set targets = dict(roles, all=hosts | list | sort) %}
 {%-   do targets.update({'lan_only': targets.all | reject('in', targets.gateway) | list}) %}
 
 {#-   Compute hosts that have not yet published their SSH host key (the mine

@@ -1102,6 +1102,8 @@ def access():
                 ", ".join(sorted(cfg["machines"]))
             ),
             f"A shell on a host:  {lxc} controller",
+            "The cloud's admin:  on the controller, `. /root/admin-openrc` then"
+            " `openstack server list` (the file is 0600, root's)",
             "The gateway's public address {} is on network {} inside network "
             "namespace {}: reach the dashboard with".format(
                 cfg["public_ip"], cfg["public_cidr"], ns

@@ -305,22 +305,51 @@ def _pid_alive(pidfile):
         return None
 
 
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def _stop_pid(pidfile, timeout=15):
+    """Stop a daemon and every process of its session (salt-master's workers
+    outlive its main process; one of them removed the next master's pidfile
+    on its way out)."""
     pid = _pid_alive(pidfile)
     if not pid:
         if os.path.exists(pidfile):
             os.unlink(pidfile)
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    try:
+        pgid = os.getpgid(pid)
+    except OSError:
+        pgid = None
+    if pgid == os.getpgid(0):
+        pgid = None  # never signal our own group
+
+    def alive():
+        if pgid is not None:
+            return _group_alive(pgid)
         try:
             os.kill(pid, 0)
         except OSError:
-            break
-        time.sleep(0.2)
+            return False
+        return True
+
+    if pgid is not None:
+        os.killpg(pgid, signal.SIGTERM)
     else:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + timeout
+    while time.time() < deadline and alive():
+        time.sleep(0.2)
+    if alive():
+        if pgid is not None:
+            os.killpg(pgid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
     if os.path.exists(pidfile):
         os.unlink(pidfile)
     return True
@@ -338,18 +367,18 @@ while time.time() < deadline:
         break
     time.sleep(0.2)
 try:
-    pid = int(open(pidfile).read().strip())
-    os.kill(pid, signal.SIGTERM)
+    group = os.getpgid(int(open(pidfile).read().strip()))
+    os.killpg(group, signal.SIGTERM)
 except (OSError, ValueError):
     sys.exit(0)
 for _ in range(150):
     try:
-        os.kill(pid, 0)
+        os.killpg(group, 0)
     except OSError:
         break
     time.sleep(0.1)
 else:
-    os.kill(pid, signal.SIGKILL)
+    os.killpg(group, signal.SIGKILL)
 try:
     os.unlink(pidfile)
 except OSError:

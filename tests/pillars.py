@@ -67,14 +67,22 @@ def openstack_of(name, with_secrets=True):
     return data
 
 
-def load_runner():
-    """The project's ``openstack`` runner as a plain Python module."""
-    spec = importlib.util.spec_from_file_location(
-        "openstack_runner", REPO / "_runners" / "openstack.py"
-    )
+def load_extension(kind, name):
+    """
+    Import ``<REPO>/<kind>/<name>.py`` (kind: _modules, _states, _runners...)
+    as a module of its own, so an execution and a state module of one name
+    can be loaded side by side.
+    """
+    path = REPO / kind / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"project{kind}.{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_runner():
+    """The project's ``openstack`` runner as a plain Python module."""
+    return load_extension("_runners", "openstack")
 
 
 def secrets_for(openstack):

@@ -23,46 +23,70 @@ network-nat-ip-forward:
     - value: 1
     - config: /etc/sysctl.d/60-openstack-gateway.conf
 
-# Step 1: rewrite the LAN's source addresses to the gateway's public one.
-network-nat-masquerade:
+{#- The networks that leave through the gateway: the LAN (guide step 1)
+    and the instances' provider network (guide 09 step 51: nova-network's
+    br100 NAT). Rules match the source network and the public interface,
+    not the LAN interface: neutron's linuxbridge agent later enslaves that
+    interface to a bridge (brq...), and packets then arrive on the bridge. #}
+{%-   set provider = openstack.network.provider %}
+{%-   for net_id, cidr in (('lan', lan), ('provider', provider.cidr)) %}
+
+# Step 1: rewrite the {{ net_id }} network's source addresses to the
+# gateway's public one.
+network-nat-masquerade-{{ net_id }}:
   iptables.append:
     - table: nat
     - chain: POSTROUTING
-    - source: {{ lan }}
+    - source: {{ cidr }}
     - out-interface: {{ public_if }}
     - jump: MASQUERADE
-    - comment: "openstack-salt: LAN out through the gateway"
+    - comment: "openstack-salt: {{ net_id }} out through the gateway"
     - save: true
     - require:
       - pkg: network-nat-packages
 
-# Step 1: let the LAN's packets through, and the answers back.
-network-nat-forward-out:
+# Step 1: let the {{ net_id }} network's packets out.
+network-nat-forward-{{ net_id }}:
   iptables.append:
     - table: filter
     - chain: FORWARD
-    - in-interface: {{ lan_if }}
+    - source: {{ cidr }}
     - out-interface: {{ public_if }}
-    - source: {{ lan }}
     - jump: ACCEPT
-    - comment: "openstack-salt: LAN to the outside"
+    - comment: "openstack-salt: {{ net_id }} to the outside"
     - save: true
     - require:
       - pkg: network-nat-packages
+{%-   endfor %}
 
+# Step 1: and the answers back in.
 network-nat-forward-back:
   iptables.append:
     - table: filter
     - chain: FORWARD
     - in-interface: {{ public_if }}
-    - out-interface: {{ lan_if }}
     - match: conntrack
     - ctstate: RELATED,ESTABLISHED
     - jump: ACCEPT
-    - comment: "openstack-salt: answers back to the LAN"
+    - comment: "openstack-salt: answers back in"
     - save: true
     - require:
       - pkg: network-nat-packages
+
+# Guide 09 step 51: the instances' default gateway (the provider subnet's
+# gateway_ip) is this host, on the LAN's wire, as nova-network's br100 was.
+# Added to the interface that carries the LAN now: the LAN interface, or the
+# bridge neutron's agent has enslaved it to (the agent moves addresses
+# there). Checked on every highstate, so a reboot is healed by the next one.
+network-nat-provider-gateway:
+  cmd.run:
+    - name: >-
+        dev={{ lan_if }};
+        if [ -e /sys/class/net/{{ lan_if }}/master ]; then
+        dev=$(basename "$(readlink /sys/class/net/{{ lan_if }}/master)"); fi;
+        ip address add {{ provider.gateway }}/{{ provider.cidr.split('/')[1] }} dev "$dev"
+    - unless: ip -o -4 address show | grep -q ' inet {{ provider.gateway }}/'
+    - shell: /bin/bash
 
 # The saved rules are loaded at boot.
 network-nat-persist-service:

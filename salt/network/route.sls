@@ -6,10 +6,11 @@
 {%- from "map.jinja" import openstack, host, gateway with context %}
 {%- if openstack.network.route_via_gateway and gateway and 'gateway' not in host.get('roles', []) %}
 {%-   set via = openstack.hosts[gateway].ip %}
-{%-   set dev = host.interfaces.lan %}
 
+{#- No device named: once neutron's linuxbridge agent bridges the LAN
+    interface (brq...), the address and this route move to the bridge. #}
 network-route-default-via-gateway:
   cmd.run:
-    - name: ip route replace default via {{ via }} dev {{ dev }}
-    - unless: ip route show default | grep -q '^default via {{ via }} dev {{ dev }}'
+    - name: ip route replace default via {{ via }}
+    - unless: ip route show default | grep -q '^default via {{ via }} '
 {%- endif %}

@@ -299,6 +299,33 @@ def _check_network(openstack, problems):
     return lan
 
 
+def _check_verify_and_dashboard(openstack, by_role, problems):
+    """The verification's hosts (compute hosts of the map) and the
+    dashboard's extra host names."""
+    verify = openstack.get("verify") or {}
+    computes = by_role["compute"]
+    for key in ("boot_host", "migrate_to"):
+        value = verify.get(key)
+        if value is not None and value not in computes:
+            _problem(
+                problems,
+                f"openstack:verify:{key}",
+                f"'{value}' is not a compute host of the host map ({', '.join(computes)})",
+            )
+    if verify.get("boot_host") is not None and verify.get("boot_host") == verify.get("migrate_to"):
+        _problem(problems, "openstack:verify:migrate_to", "is the boot host: nothing would move")
+    if verify.get("outside_address") is not None:
+        _ip(problems, "openstack:verify:outside_address", verify["outside_address"])
+    timeout = verify.get("timeout", 600)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 30:
+        _problem(
+            problems, "openstack:verify:timeout", f"'{timeout}' is not a number of seconds >= 30"
+        )
+    allowed = (openstack.get("dashboard") or {}).get("allowed_hosts", [])
+    if not isinstance(allowed, list) or not all(isinstance(h, str) and h for h in allowed):
+        _problem(problems, "openstack:dashboard:allowed_hosts", "must be a list of host names")
+
+
 def check(pillar):
     """
     Check the cloud's pillar data and return the list of problems (empty when
@@ -312,6 +339,7 @@ def check(pillar):
     lan = _check_network(openstack, problems)
     by_role = _check_hosts(openstack, lan, problems)
     _check_storage(openstack, by_role, problems)
+    _check_verify_and_dashboard(openstack, by_role, problems)
     servers = (openstack.get("ntp") or {}).get("servers")
     if (
         not isinstance(servers, list)

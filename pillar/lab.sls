@@ -66,3 +66,9 @@ openstack:
       source: salt://testguest.img
       disk_format: qcow2
       container_format: bare
+  # The verification: the test guest prints this line once it has its
+  # address and key; the namespace's router on the public network answers
+  # ping only to NATed packets (it has no route to the provider network).
+  verify:
+    console_expect: TESTGUEST READY
+    outside_address: 198.51.100.1

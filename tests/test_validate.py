@@ -185,6 +185,31 @@ BAD = [
         "openstack:compute:virt_type: 'xen' is not auto, kvm or qemu",
     ),
     (
+        "verify-boot-host-not-compute",
+        lambda d: d.update(verify={"boot_host": "controller"}),
+        "openstack:verify:boot_host: 'controller' is not a compute host of the host map",
+    ),
+    (
+        "verify-migrate-to-boot-host",
+        lambda d: d.update(verify={"boot_host": "compute2", "migrate_to": "compute2"}),
+        "openstack:verify:migrate_to: is the boot host",
+    ),
+    (
+        "verify-outside-address-malformed",
+        lambda d: d.update(verify={"outside_address": "198.51.100"}),
+        "openstack:verify:outside_address: '198.51.100' is not a valid IP address",
+    ),
+    (
+        "verify-timeout-too-short",
+        lambda d: d.update(verify={"timeout": 5}),
+        "openstack:verify:timeout: '5' is not a number of seconds >= 30",
+    ),
+    (
+        "dashboard-allowed-hosts-not-list",
+        lambda d: d.update(dashboard={"allowed_hosts": "cloud.example.com"}),
+        "openstack:dashboard:allowed_hosts: must be a list of host names",
+    ),
+    (
         "no-ntp-server",
         lambda d: d["ntp"].update(servers=[]),
         "openstack:ntp:servers: must be a non-empty list",

@@ -343,7 +343,8 @@ def boot(
     if host:
         args = ["--os-compute-api-version", "2.74", "--host", host] + args
     started = time.monotonic()
-    _cli("server", "create", *args, "--wait", name, openrc=openrc, timeout=timeout)
+    # --wait prints progress, not JSON
+    _cli("server", "create", *args, "--wait", name, openrc=openrc, as_json=False, timeout=timeout)
     server = _server(name, openrc)
     ip = _address(server, network)
     seconds = time.monotonic() - started

@@ -473,6 +473,10 @@ def _network_up(cfg):
     )
     nsrun("ip", "link", "set", ns_if, "up")
     nsrun("ip", "route", "replace", "default", "via", cfg["uplink_host_ip"])
+    # This machine reaches the public network (the dashboard, the noVNC
+    # proxy) through the namespace, as the Internet reaches a gateway. The
+    # route goes with the uplink when lab.down deletes it.
+    _run(["ip", "route", "replace", cfg["public_cidr"], "via", cfg["uplink_netns_ip"]])
     # The namespace routes; bridged traffic between lab hosts stays off its
     # iptables (br_netfilter's switch is per namespace).
     nsrun("sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
@@ -518,6 +522,8 @@ def _netns_firewall(cfg):
             # The public network goes upstream, but only from its own addresses:
             # a LAN host's packet gets out only once the gateway NATs it.
             "-A FORWARD -i %s -o %s -s %s -j ACCEPT" % (pub, up, cfg["public_cidr"]),
+            # This machine (and only it) reaches the public network.
+            "-A FORWARD -i %s -o %s -s %s/32 -j ACCEPT" % (up, pub, cfg["uplink_host_ip"]),
             "COMMIT",
             "",
         ]
@@ -1133,11 +1139,13 @@ def access():
             f"A shell on a host:  {lxc} controller",
             "The cloud's admin:  on the controller, `. /root/admin-openrc` then"
             " `openstack server list` (the file is 0600, root's)",
-            "The gateway's public address {} is on network {} inside network "
-            "namespace {}: reach the dashboard with".format(
-                cfg["public_ip"], cfg["public_cidr"], ns
+            "The dashboard:      https://{}/ from this machine (routed through network "
+            "namespace {}; the certificate is the gateway's self-signed one)".format(
+                cfg["public_ip"], ns
             ),
-            "                    ip netns exec {} curl http://{}/".format(ns, cfg["public_ip"]),
+            "                    user: openstack:admin:username (admin), domain Default; password: "
+            "`grep admin_password pillar/secrets/generated.sls` (pillar/local.sls wins)",
+            "Check the cloud:    .venv/bin/salt-run state.orchestrate openstack.verify",
             "Bring it down:      make lab-down",
         ]
     )

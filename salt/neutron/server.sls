@@ -41,6 +41,43 @@ neutron-server-db-sync:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-server-ml2
 
+{%- if openstack.neutron_api_uwsgi %}
+
+# Debian runs the API alone under uWSGI (neutron-api), each worker loading
+# the app lazily. SQLAlchemy adds a model's back-references to the models it
+# points at only when the mappers are configured, on a worker's first query;
+# neutron's port listing names Port.port_forwardings before any query, so a
+# worker whose first request lists ports answers HTTP 500 ("type object
+# 'Port' has no attribute 'port_forwardings'") and nova cannot boot a server.
+# Seen in the lab (Debian 12, neutron 21.0.0). Each worker now imports all of
+# neutron's models and configures them before it serves anything.
+neutron-server-configure-mappers:
+  file.managed:
+    - name: /usr/local/lib/openstack-salt/neutron_configure_mappers.py
+    - makedirs: true
+    - mode: "0644"
+    - contents: |
+        # Managed by Salt (neutron.server): imported by neutron-api's uWSGI
+        # workers first, so every model relation exists before a request.
+        from neutron.db.migration.models import head  # noqa: F401
+        from sqlalchemy import orm
+
+        orm.configure_mappers()
+
+neutron-server-uwsgi-import:
+  openstack_config.present:
+    - name: {{ openstack.neutron_api_uwsgi }}
+    - sections:
+        uwsgi:
+          pythonpath: /usr/local/lib/openstack-salt
+          import: neutron_configure_mappers
+    - require:
+      - file: neutron-server-configure-mappers
+      - pkg: neutron-server-packages
+    - watch_in:
+      - service: neutron-server-services
+{%- endif %}
+
 neutron-server-services:
   service.running:
     - names: {{ openstack.units.neutron_server | json }}

@@ -24,6 +24,23 @@ nova-compute-packages:
 
 {{ config_file('nova-compute-config', openstack.config.nova, 'nova', sections, 'nova-compute-packages') }}
 
+{%- if openstack.config.nova_compute %}
+
+# Debian's nova-compute reads this file after nova.conf, and it sets
+# virt_type=kvm: the hypervisor is set here too, or it wins. (Seen in the
+# lab: "Could not access KVM kernel module" with virt_type qemu in nova.conf.)
+nova-compute-hypervisor:
+  openstack_config.present:
+    - name: {{ openstack.config.nova_compute }}
+    - sections:
+        libvirt:
+          virt_type: {{ virt_type }}
+    - require:
+      - pkg: nova-compute-packages
+    - watch_in:
+      - service: nova-compute-service
+{%- endif %}
+
 nova-compute-service:
   service.running:
     - names: {{ openstack.units.nova_compute | json }}

@@ -57,8 +57,8 @@ openstack-stage-1-validate:
          'controller', 'database,messaging,keystone,glance,glance.images,placement,nova.controller,neutron.server,cinder'),
         ('8', 'compute', 'guide 08: nova-compute and the network agent, all compute hosts at once',
          'compute', 'nova.compute,neutron.agent'),
-        ('9', 'gateway-services', 'guide 09: DHCP and metadata agents, noVNC proxy on the gateway',
-         'gateway', 'neutron.gateway,nova.novncproxy'),
+        ('9', 'gateway-services', 'guide 09: DHCP and metadata agents, noVNC proxy, dashboard on the gateway',
+         'gateway', 'neutron.gateway,nova.novncproxy,horizon'),
         ('10', 'post-deploy', 'guide 09 steps 52-53: hosts discovered, provider network, ping and SSH, flavors',
          'controller', 'postdeploy'),
       ] %}

@@ -7,6 +7,7 @@ commands here and on the lab's hosts.
 import json
 import os
 import subprocess
+import time
 
 import yaml
 
@@ -76,3 +77,45 @@ def salt(*args, timeout=120):
         timeout=timeout,
     )
     return json.loads(proc.stdout or "{}")
+
+
+def orchestrate(*args, sls="openstack", timeout=3600):
+    """
+    Run an orchestration. Returns (seconds, returncode, changed, steps, tail):
+    the states changed on minions ("minion: state id"), and per step of the
+    orchestration its id, result, seconds and the minions' state returns.
+    """
+    started = time.time()
+    proc = run(
+        [os.path.join(BIN, "salt-run"), "--out=json", "state.orchestrate", sls, *args],
+        check=False,
+        timeout=timeout,
+    )
+    seconds = time.time() - started
+    tail = proc.stdout[-4000:] + proc.stderr[-4000:]
+    try:
+        data = json.loads(proc.stdout)["data"]
+    except (ValueError, KeyError):
+        return seconds, proc.returncode, None, [], tail
+    changed, steps = [], []
+    for step in sorted(next(iter(data.values())).values(), key=lambda s: s.get("__run_num__", 0)):
+        rets = step.get("changes", {}).get("ret") or {}
+        steps.append(
+            {
+                "id": step.get("__id__"),
+                "result": step.get("result"),
+                "seconds": step.get("duration", 0) / 1000,
+                "ret": rets,
+            }
+        )
+        for minion, states in rets.items():
+            if isinstance(states, dict):
+                changed += [
+                    f"{minion}: {s.get('__id__')}"
+                    for s in states.values()
+                    if isinstance(s, dict) and s.get("changes")
+                ]
+    print(f"orchestration {sls} {' '.join(args)}: {seconds:.0f}s, {len(changed)} states changed")
+    for step in steps:
+        print(f"  {step['id']}: {step['result']} {step['seconds']:.1f}s")
+    return seconds, proc.returncode, changed, steps, tail

@@ -24,6 +24,7 @@ from labkit import (
     LAN_ONLY,
     PROJECT,
     on,
+    orchestrate,
     run,
     salt,
 )
@@ -37,30 +38,6 @@ CONTROLLER = next(n for n, h in HOSTS.items() if "controller" in h["roles"])
 MIRROR = "http://deb.debian.org/debian/dists/bookworm/Release"
 
 
-def orchestrate(*args, timeout=3600):
-    """Run the orchestration; return (seconds, returncode, states changed on minions, output)."""
-    started = time.time()
-    proc = run(
-        [os.path.join(BIN, "salt-run"), "--out=json", "state.orchestrate", "openstack", *args],
-        check=False,
-        timeout=timeout,
-    )
-    seconds = time.time() - started
-    changed = []
-    try:
-        data = json.loads(proc.stdout)["data"]
-    except (ValueError, KeyError):
-        return seconds, proc.returncode, None, proc.stdout[-4000:] + proc.stderr[-4000:]
-    for step in next(iter(data.values())).values():
-        for minion, states in (step.get("changes", {}).get("ret") or {}).items():
-            if isinstance(states, dict):
-                changed += [
-                    f"{minion}: {s.get('__id__')}" for s in states.values() if s.get("changes")
-                ]
-    print(f"orchestration {' '.join(args)}: {seconds:.0f}s, {len(changed)} states changed")
-    return seconds, proc.returncode, changed, proc.stdout[-4000:]
-
-
 STAGES_1_TO_6 = ("validate", "sync", "gateway", "common", "glusterfs", "kvm")
 
 
@@ -68,19 +45,11 @@ STAGES_1_TO_6 = ("validate", "sync", "gateway", "common", "glusterfs", "kvm")
 def deployed(lab):
     """The whole orchestration (so a later highstate has nothing left to
     install); these checks need its stages 1 to 6 only."""
-    started = time.time()
-    proc = run(
-        [os.path.join(BIN, "salt-run"), "--out=json", "state.orchestrate", "openstack"],
-        check=False,
-        timeout=3600,
-    )
-    print(f"full orchestration: {time.time() - started:.0f}s")
-    steps = next(iter(json.loads(proc.stdout)["data"].values())).values()
+    _, _, _, steps, tail = orchestrate()
     early = {
-        s["__id__"]: s["result"]
-        for s in steps
-        if int(s["__id__"].split("-")[2]) <= len(STAGES_1_TO_6)
+        s["id"]: s["result"] for s in steps if int(s["id"].split("-")[2]) <= len(STAGES_1_TO_6)
     }
+    assert early, tail
     assert early and all(early.values()), early
     return early
 
@@ -134,7 +103,7 @@ def test_libvirt_is_local_only_and_migration_goes_over_ssh(deployed):
 
 
 def test_second_run_changes_nothing(deployed):
-    seconds, code, changed, out = orchestrate('pillar={"stop_after": "kvm"}')
+    seconds, code, changed, _, out = orchestrate('pillar={"stop_after": "kvm"}')
     assert code == 0, out
     assert changed == [], changed
     print(f"second run: {seconds:.0f}s")

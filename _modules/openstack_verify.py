@@ -431,28 +431,35 @@ def console_log(expect=None, *, prefix="verify-", timeout=120, openrc=OPENRC):
         time.sleep(5)
 
 
-def reaches(address, network, *, user="cirros", prefix="verify-", openrc=OPENRC):
+def reaches(url, network, *, user="cirros", prefix="verify-", openrc=OPENRC):
     """
-    From inside the server, ping an address outside the cloud: the instances'
-    traffic leaves through the gateway's NAT (guide 09: nova-network's NAT).
+    From inside the server, fetch an HTTP URL outside the cloud: the
+    instances' traffic leaves through the gateway's NAT (guide 09: what
+    nova-network's NAT did). Any HTTP answer counts, an error status too: it
+    came back. (HTTP, not ping: a guest's ordinary user may not ping.)
 
-    address
-        An address beyond the gateway that answers ping.
+    url
+        An ``http://`` URL beyond the gateway.
 
     CLI Example:
 
     .. code-block:: bash
 
-        salt controller openstack_verify.reaches 198.51.100.1 provider
+        salt controller openstack_verify.reaches http://198.51.100.1/ provider
     """
     ip = _address(_server(prefix + "server", openrc), network)
-    out = _ssh(ip, user, _key_file(prefix), f"ping -c 2 -W 3 {shlex.quote(address)}")
-    summary = [line for line in out["stdout"].splitlines() if "transmitted" in line]
-    if out["retcode"] != 0:
+    out = _ssh(
+        ip, user, _key_file(prefix), f"timeout 20 wget -S -O /dev/null {shlex.quote(url)} 2>&1"
+    )
+    status = [
+        line.strip() for line in out["stdout"].splitlines() if line.strip().startswith("HTTP/")
+    ]
+    if not status:
+        lines = (out["stdout"] + out["stderr"]).strip().splitlines()
         return _ret(
-            False, "no answer from {} ({})".format(address, (summary or [out["stderr"].strip()])[0])
+            False, "no answer from {} ({})".format(url, lines[-1] if lines else "no output")
         )
-    return _ret(True, "{} answers: {}".format(address, summary[0] if summary else "ok"))
+    return _ret(True, f"{url} answered: {status[0]}")
 
 
 def volume(size=1, *, prefix="verify-", timeout=300, openrc=OPENRC):

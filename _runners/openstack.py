@@ -314,8 +314,9 @@ def _check_verify_and_dashboard(openstack, by_role, problems):
             )
     if verify.get("boot_host") is not None and verify.get("boot_host") == verify.get("migrate_to"):
         _problem(problems, "openstack:verify:migrate_to", "is the boot host: nothing would move")
-    if verify.get("outside_address") is not None:
-        _ip(problems, "openstack:verify:outside_address", verify["outside_address"])
+    url = verify.get("outside_url")
+    if url is not None and not (isinstance(url, str) and url.startswith("http://")):
+        _problem(problems, "openstack:verify:outside_url", f"'{url}' is not an http:// URL")
     timeout = verify.get("timeout", 600)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 30:
         _problem(

@@ -67,8 +67,9 @@ openstack:
       disk_format: qcow2
       container_format: bare
   # The verification: the test guest prints this line once it has its
-  # address and key; the namespace's router on the public network answers
-  # ping only to NATed packets (it has no route to the provider network).
+  # address and key. The URL is the lab's apt-cacher-ng on this machine: the
+  # namespace lets only the public network's own addresses through to it, so
+  # an answer means the gateway NATed the instance's packets.
   verify:
     console_expect: TESTGUEST READY
-    outside_address: 198.51.100.1
+    outside_url: http://100.64.250.1:3142/

@@ -195,9 +195,9 @@ BAD = [
         "openstack:verify:migrate_to: is the boot host",
     ),
     (
-        "verify-outside-address-malformed",
-        lambda d: d.update(verify={"outside_address": "198.51.100"}),
-        "openstack:verify:outside_address: '198.51.100' is not a valid IP address",
+        "verify-outside-url-not-http",
+        lambda d: d.update(verify={"outside_url": "198.51.100.1"}),
+        "openstack:verify:outside_url: '198.51.100.1' is not an http:// URL",
     ),
     (
         "verify-timeout-too-short",

@@ -1,8 +1,10 @@
 {#- Live migration over SSH (replaces guide step 14's unauthenticated TCP).
-    nova on the source host runs `virsh -c qemu+ssh://nova@<dest>/system`:
-    every compute host holds the cloud's nova key pair (generated once on the
-    master, openstack:secrets:nova_migration_ssh_key), accepts that key from
-    the LAN only, and knows the other hosts' SSH host keys (collected with
+    The source host's libvirtd (root, peer-to-peer migration) connects to
+    qemu+ssh://nova@<dest>/system with nova's key (nova.compute sets that
+    URI): every compute host holds the cloud's nova key pair (generated once
+    on the master, openstack:secrets:nova_migration_ssh_key), accepts that
+    key from the LAN only, and knows the other hosts' SSH host keys in the
+    system-wide known_hosts, for root's and nova's ssh alike (collected with
     the Salt mine, so no first-connection prompt and no blind trust). #}
 {%- from "map.jinja" import openstack, roles with context %}
 {%- set home = openstack.nova.home %}
@@ -56,9 +58,9 @@ kvm-migration-ssh-authorized-key:
 
 kvm-migration-ssh-known-hosts:
   file.managed:
-    - name: {{ home }}/.ssh/known_hosts
-    - user: nova
-    - group: nova
+    - name: /etc/ssh/ssh_known_hosts
+    - user: root
+    - group: root
     - mode: "0644"
     - contents: |
 {%- for name in roles.compute %}

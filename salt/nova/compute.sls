@@ -11,7 +11,9 @@
                   'instances_path': openstack.storage.mountpoint},
       'libvirt': {'virt_type': virt_type,
                   'live_migration_scheme': 'ssh',
-                  'live_migration_inbound_addr': host.ip},
+                  'live_migration_inbound_addr': host.ip,
+                  'live_migration_uri': 'qemu+ssh://nova@%s/system?keyfile='
+                                        ~ openstack.nova.home ~ '/.ssh/id_ed25519'},
       'service_user': dict(auth_section('nova', with_uri=false) | load_json, send_service_user_token=true),
       'keystone_authtoken': auth_section('nova') | load_json,
       'placement': dict(auth_section('placement', with_uri=false) | load_json, region_name=openstack.region),

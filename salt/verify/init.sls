@@ -107,14 +107,14 @@ verify-ssh:
     - require:
       - openstack_verify: verify-console
 
-{%- if verify.outside_address %}
+{%- if verify.outside_url %}
 
 # Guide 09 step 51: instances reach the outside through the gateway's NAT.
 verify-outside:
   openstack_verify.check:
-    - name: the guest reaches {{ verify.outside_address }} through the gateway
+    - name: the guest reaches {{ verify.outside_url }} through the gateway
     - check: reaches
-    - address: {{ verify.outside_address }}
+    - url: {{ verify.outside_url }}
     - network: {{ network }}
     - user: {{ verify.user }}
     - require:

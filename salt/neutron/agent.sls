@@ -24,6 +24,19 @@ neutron-agent-packages:
                        'firewall_driver': 'neutron.agent.linux.iptables_firewall.IptablesFirewallDriver'},
    }, 'neutron-agent-packages') }}
 
+# ebtables-nft cannot delete the agent's --among-src (ARP/MAC spoofing)
+# rules by their specification, and the agent retries such a delete
+# forever: seen in the lab, a host wired no new port after one of its
+# instances was deleted or migrated away. A wrapper first in PATH deletes
+# such a rule by its position (salt/neutron/files/ebtables-wrapper.sh).
+neutron-agent-ebtables-wrapper:
+  file.managed:
+    - name: /usr/local/sbin/ebtables
+    - source: salt://neutron/files/ebtables-wrapper.sh
+    - mode: "0755"
+    - watch_in:
+      - service: neutron-agent-service
+
 neutron-agent-service:
   service.running:
     - names: {{ openstack.units.neutron_agent | json }}

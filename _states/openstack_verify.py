@@ -3,9 +3,10 @@ One check of a cloud as a state: it passes, fails or is skipped, and says
 so with the time it took.
 
 Uses the ``openstack_verify`` execution module (``_modules/openstack_verify.py``);
-``salt/verify/init.sls`` lists the checks. A check changes nothing that stays
-(what it creates, :func:`openstack_verify.cleanup` deletes), so it reports no
-``changes``; under ``test=True`` nothing runs.
+``salt/verify/init.sls`` lists the checks. A check leaves nothing behind
+(what it creates, :func:`openstack_verify.cleanup` deletes); its ``changes``
+are its outcome and seconds, so that an orchestration lists every check.
+Under ``test=True`` nothing runs.
 
 .. code-block:: yaml
 
@@ -63,4 +64,7 @@ def check(name, check, **kwargs):  # pylint: disable=redefined-outer-name
     word = {True: "PASS", False: "FAIL", None: "SKIP"}[out["result"]]
     ret["result"] = out["result"] is not False
     ret["comment"] = f"{word} ({seconds:.1f} s) {name}: {out['comment']}"
+    # The outcome is reported as a change, so an orchestration shows every
+    # check (it lists a minion's states only when something changed).
+    ret["changes"] = {"check": word, "seconds": round(seconds, 1)}
     return ret

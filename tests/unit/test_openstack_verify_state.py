@@ -57,7 +57,7 @@ def configure_loader_modules(state, calls, opts):
 
 def test_pass_reports_its_time(state, calls):
     ret = state.check("the admin gets a token", "token")
-    assert ret["result"] is True and ret["changes"] == {}
+    assert ret["result"] is True and ret["changes"]["check"] == "PASS"
     assert ret["comment"].startswith("PASS (")
     assert ret["comment"].endswith(" s) the admin gets a token: token issued")
     assert calls == [("token", {})]
@@ -67,6 +67,7 @@ def test_skip_does_not_fail_the_run(state):
     ret = state.check("volume", "volume", size=1)
     assert ret["result"] is True
     assert ret["comment"].startswith("SKIP (") and "no cinder-volume" in ret["comment"]
+    assert ret["changes"]["check"] == "SKIP"
 
 
 def test_fail_fails(state, calls):

@@ -2,7 +2,9 @@
     server (API and RPC) on the controller with the ML2 plugin, one flat
     provider network (the guide's 10.0.0.0/24 on br100) and the linuxbridge
     mechanism, which Zed keeps behind an experimental flag. No routers, no
-    tenant networks: instances sit on the provider network, as in the guide. #}
+    tenant networks: instances sit on the provider network, as in the guide.
+    Debian runs the API under uWSGI: no AMQP heartbeats, as for nova-api
+    (see nova.controller). #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file with context %}
 
@@ -19,6 +21,7 @@ neutron-server-packages:
      'keystone_authtoken': auth_section('neutron') | load_json,
      'nova': dict(auth_section('nova', with_uri=false) | load_json, region_name=openstack.region),
      'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
+     'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
      'experimental': {'linuxbridge': true},
    }, 'neutron-server-packages') }}
 

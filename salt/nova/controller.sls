@@ -17,7 +17,13 @@
                       metadata_proxy_shared_secret=openstack.secrets.metadata_proxy_secret),
       'scheduler': {'discover_hosts_in_cells_interval': 300},
       'cinder': {'os_region_name': openstack.region},
+      'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
     }, in_place=False) %}
+{#- No AMQP heartbeats on the controller: Debian runs nova-api under uWSGI,
+    where an idle worker never sends them, RabbitMQ drops its connection
+    ("AMQP server ... is unreachable: RecoverableConnectionError"), and a
+    request cast meanwhile is lost: seen in the lab, a live migration stayed
+    "migrating" with no job anywhere. TCP on the LAN notices dead peers. #}
 
 nova-controller-packages:
   pkg.installed:

@@ -253,3 +253,30 @@ def test_unsupported_family_is_refused(minion):
     result = minion("guide", "solaris", "controller").cmd("state.show_sls", "common.hosts")
     assert isinstance(result, list)
     assert "unsupported OS family 'Solaris'" in "".join(result)
+
+
+@pytest.mark.parametrize("family", GRAINS)
+def test_dashboard_settings_are_private_and_complete(minion, family):
+    """Guide 55: the dashboard's own settings file holds the SECRET_KEY, so it
+    is 0640 for the web server's group and never shown in a diff; Debian's
+    package is preseeded for its HTTPS site, RDO's is not."""
+    result = show(minion("guide", family, "compute1"), "horizon")
+    function, args = state_args(result, "horizon-settings")
+    group = {"debian12": "www-data", "centos9": "apache"}[family]
+    assert function == "file.managed"
+    assert (args["mode"], args["user"], args["group"]) == ("0640", "root", group)
+    assert args["show_changes"] is False
+    context = args["context"]
+    assert context["controller"] == "controller"
+    assert context["keystone_url"] == "http://controller:5000/v3"
+    assert context["memcached"] == "controller:11211"
+    assert sorted(context["allowed_hosts"]) == ["128.250.26.161", "192.168.0.1", "compute1"]
+    assert context["secure_cookies"] is (family == "debian12")
+    assert ("horizon-preseed" in result) is (family == "debian12")
+
+
+def test_verify_boots_on_compute2_and_migrates_to_compute3(minion):
+    """The guide's four compute hosts: boot on the second, move to the third."""
+    result = show(minion("guide", "debian12", "controller"), "verify")
+    assert state_args(result, "verify-boot")[1]["host"] == "compute2"
+    assert state_args(result, "verify-live-migration")[1]["target"] == "compute3"

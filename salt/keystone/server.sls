@@ -4,7 +4,7 @@
     its tokens with fernet keys, and `keystone-manage bootstrap` creates the
     admin user, project, roles and the identity endpoints once. #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
-{%- from "macros.jinja" import db_url, config_file with context %}
+{%- from "macros.jinja" import db_url, config_file, uwsgi_connection_close with context %}
 
 keystone-packages:
   pkg.installed:
@@ -15,6 +15,7 @@ keystone-packages:
      'token': {'provider': 'fernet'},
      'cache': {'enabled': true, 'backend': 'oslo_cache.memcache_pool', 'memcache_servers': urls.memcached},
    }, 'keystone-packages') }}
+{{ uwsgi_connection_close('keystone-uwsgi', openstack.uwsgi_close.get('keystone'), 'keystone-packages', 'keystone-service') }}
 
 # Step 27: the schema, only when it is not current.
 keystone-db-sync:

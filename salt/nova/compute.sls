@@ -18,7 +18,17 @@
       'keystone_authtoken': auth_section('nova') | load_json,
       'placement': dict(auth_section('placement', with_uri=false) | load_json, region_name=openstack.region),
       'neutron': dict(auth_section('neutron', with_uri=false) | load_json, region_name=openstack.region),
+      'workarounds': {'handle_virt_lifecycle_events': false},
     }, in_place=False) %}
+{#- No libvirt lifecycle events: when a live migration ends, nova-compute
+    activates the instance's port on the new host twice, once from libvirt's
+    "migration completed" event and once from its post-migration step. The
+    two requests race in neutron 21 (Zed), and the loser gets HTTP 500
+    ("Class 'builtins.NoneType' is not mapped") instead of 409, which nova
+    takes as a failed migration: the instance ends in ERROR on the new host.
+    Seen in the lab (compute2 -> compute3). Without the events the port is
+    activated once, after the migration; a guest that stops on its own is
+    noticed by the power-state sync (every 600 s) instead. #}
 
 nova-compute-packages:
   pkg.installed:

@@ -5,7 +5,7 @@
     nova-scheduler; nova-cert, -consoleauth, -direct-api and -volume are gone.
     Cells v2: cell0 for instances that never got a host, cell1 for the rest. #}
 {%- from "map.jinja" import openstack, controller, urls, nova_common with context %}
-{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, uwsgi_connection_close with context %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'api_database': {'connection': db_url('nova', 'nova_api')},
       'database': {'connection': db_url('nova')},
@@ -30,6 +30,7 @@ nova-controller-packages:
     - pkgs: {{ openstack.pkgs.nova_controller | json }}
 
 {{ config_file('nova-controller-config', openstack.config.nova, 'nova', sections, 'nova-controller-packages') }}
+{{ uwsgi_connection_close('nova-controller-uwsgi', openstack.uwsgi_close.get('nova_controller'), 'nova-controller-packages', 'nova-controller-services') }}
 
 # Step 43: the API database first, then the cells, then the main schema.
 nova-controller-api-db-sync:

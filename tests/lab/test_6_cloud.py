@@ -41,12 +41,14 @@ def deployed(lab):
 
 
 def _checks(steps):
-    """The verify states' comments, keyed by state id, in run order."""
+    """The verify states' comments, keyed by state id, in run order (the
+    sync step's return is the synced modules, not states: skipped)."""
     out = {}
     for step in steps:
         for states in step["ret"].values():
             if isinstance(states, dict):
-                for state in sorted(states.values(), key=lambda s: s.get("__run_num__", 0)):
+                found = [s for s in states.values() if isinstance(s, dict) and "__id__" in s]
+                for state in sorted(found, key=lambda s: s.get("__run_num__", 0)):
                     out[state["__id__"]] = (state["result"], state["comment"])
     return out
 

@@ -367,26 +367,37 @@ while time.time() < deadline:
         break
     time.sleep(0.2)
 try:
-    group = os.getpgid(int(open(pidfile).read().strip()))
-    os.killpg(group, signal.SIGTERM)
-except (OSError, ValueError):
-    sys.exit(0)
-for _ in range(150):
     try:
-        os.killpg(group, 0)
+        pid = int(open(pidfile).read().strip())
+        group = os.getpgid(pid)
+        os.killpg(group, signal.SIGTERM)
+    except (OSError, ValueError):
+        sys.exit(0)
+    for _ in range(150):
+        try:
+            os.killpg(group, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(group, signal.SIGKILL)
+    try:
+        # only the stopped master's pid file: a new master may have started
+        if int(open(pidfile).read().strip()) == pid:
+            os.unlink(pidfile)
+    except (OSError, ValueError):
+        pass
+finally:
+    try:
+        os.unlink(pidfile + ".stopping")
     except OSError:
-        break
-    time.sleep(0.1)
-else:
-    os.killpg(group, signal.SIGKILL)
-try:
-    os.unlink(pidfile)
-except OSError:
-    pass
+        pass
 """
 
 
 def _stop_master_after_exit(pidfile):
+    # lab.up waits while this marker exists (the master is being stopped)
+    _write(pidfile + ".stopping", str(os.getpid()))
     subprocess.Popen(  # pylint: disable=consider-using-with
         [sys.executable, "-c", _STOP_AFTER, str(os.getpid()), pidfile],
         stdin=subprocess.DEVNULL,
@@ -640,19 +651,56 @@ def _master_pub():
     return salt.crypt.MasterKeys(__opts__).get_pub_str()
 
 
+def _orphan_master_groups():
+    """Process groups of salt-masters of this checkout that have no pid file
+    (one that lost it to an earlier master's exit): they hold the ports."""
+    conf, groups = _confdir(), set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh_:
+                # NUL-separated, or one line once the process set its title
+                args = fh_.read().decode(errors="replace").replace("\0", " ").split()
+            if any(a.endswith("/salt-master") for a in args) and conf in args:
+                groups.add(os.getpgid(int(entry)))
+        except OSError:
+            continue
+    groups.discard(os.getpgid(0))
+    return groups
+
+
 def _master_up(restart):
     paths = _paths()
+    # A `lab.down` just before stops its master only once it has exited:
+    # wait for that, or the stopping master is taken for a running one.
+    stopping = paths["master_pid"] + ".stopping"
+    for _ in range(300):
+        if not os.path.exists(stopping) or time.time() - os.path.getmtime(stopping) > 180:
+            break
+        time.sleep(0.1)
     if _pid_alive(paths["master_pid"]):
         if not restart:
             return False
         _stop_pid(paths["master_pid"])
+    for group in _orphan_master_groups():
+        log.warning("stopping salt-master process group %s: it has no pid file", group)
+        os.killpg(group, signal.SIGTERM)
+        for _ in range(150):
+            if not _group_alive(group):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(group, signal.SIGKILL)
     _run([_salt_bin("salt-master"), "-c", _confdir(), "-d"], cwd=_project())
-    for _ in range(100):
+    # It writes its pid file once its processes are up: seconds on an idle
+    # machine, more than 10 s right after the lab was taken down (seen).
+    for _ in range(600):
         if _pid_alive(paths["master_pid"]):
             return True
         time.sleep(0.1)
     raise CommandExecutionError(
-        "salt-master did not start; see %s"
+        "salt-master did not start in 60 s; see %s"
         % os.path.join(paths["root"], "var", "log", "salt", "master")
     )
 

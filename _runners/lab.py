@@ -1193,7 +1193,8 @@ def access():
             ),
             "                    user: openstack:admin:username (admin), domain Default; password: "
             "`grep admin_password pillar/secrets/generated.sls` (pillar/local.sls wins)",
-            "Check the cloud:    .venv/bin/salt-run --state-output=full state.orchestrate openstack.verify",
+            "Check the cloud:    .venv/bin/salt-run --state-output=full "
+            "state.orchestrate openstack.verify",
             "Bring it down:      make lab-down",
         ]
     )

@@ -515,7 +515,7 @@ def _wait_volume(name, status, timeout, openrc):
 
 def _disk_identity(instances_dir, server_id):
     """
-    Inode and birth of the server's disk file on the shared instances
+    The path and inode of the server's disk file on the shared instances
     directory: a shared-storage migration keeps the file, a block migration
     writes a new one.
     """

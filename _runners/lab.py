@@ -305,6 +305,14 @@ def _pid_alive(pidfile):
         return None
 
 
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def _group_alive(pgid):
     try:
         os.killpg(pgid, 0)
@@ -329,30 +337,28 @@ def _stop_pid(pidfile, timeout=15):
     if pgid == os.getpgid(0):
         pgid = None  # never signal our own group
 
-    def alive():
-        if pgid is not None:
-            return _group_alive(pgid)
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True
-
     if pgid is not None:
-        os.killpg(pgid, signal.SIGTERM)
+        _stop_group(pgid, timeout)
     else:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while time.time() < deadline and alive():
-        time.sleep(0.2)
-    if alive():
-        if pgid is not None:
-            os.killpg(pgid, signal.SIGKILL)
-        else:
+        deadline = time.time() + timeout
+        while time.time() < deadline and _process_alive(pid):
+            time.sleep(0.2)
+        if _process_alive(pid):
             os.kill(pid, signal.SIGKILL)
     if os.path.exists(pidfile):
         os.unlink(pidfile)
     return True
+
+
+def _stop_group(pgid, timeout=15):
+    """TERM a process group, and KILL it if it outlives ``timeout`` s."""
+    os.killpg(pgid, signal.SIGTERM)
+    deadline = time.time() + timeout
+    while time.time() < deadline and _group_alive(pgid):
+        time.sleep(0.2)
+    if _group_alive(pgid):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 # The helper: wait for the parent (salt-run) to exit, then TERM the master.
@@ -685,13 +691,7 @@ def _master_up(restart):
         _stop_pid(paths["master_pid"])
     for group in _orphan_master_groups():
         log.warning("stopping salt-master process group %s: it has no pid file", group)
-        os.killpg(group, signal.SIGTERM)
-        for _ in range(150):
-            if not _group_alive(group):
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(group, signal.SIGKILL)
+        _stop_group(group)
     _run([_salt_bin("salt-master"), "-c", _confdir(), "-d"], cwd=_project())
     # It writes its pid file once its processes are up: seconds on an idle
     # machine, more than 10 s right after the lab was taken down (seen).

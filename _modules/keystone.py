@@ -8,10 +8,9 @@ services and endpoints.
 
 Library
 -------
-keystoneauth1 only (Debian 12: ``python3-keystoneauth1`` 5.0; EL: the RDO
-package of the same name): a ``Session`` with the v3 ``Password`` plugin, and
-plain JSON requests to the Identity API. openstacksdk would pull in some forty
-more packages to make the same requests.
+keystoneauth1 (``python3-keystoneauth1`` on Debian and EL), through the client
+in ``_utils/keystone_api.py`` that this module and the ``keystone`` state
+module share (synced to minions with the rest: ``saltutil.sync_all``).
 
 The Identity API used is the one at ``auth_url``: the Keystone this minion
 authenticates to is the Keystone it manages, so a fresh Keystone with an empty
@@ -68,43 +67,23 @@ own message, its HTTP status and the request (``POST /v3/users``); wrong
 arguments raise ``SaltInvocationError``.
 """
 
-import logging
-
-from salt.exceptions import CommandExecutionError, SaltInvocationError
-
 try:
-    from keystoneauth1 import exceptions as ks_exceptions
-    from keystoneauth1 import session as ks_session
-    from keystoneauth1.identity import v3 as ks_v3
-
-    HAS_KEYSTONEAUTH = True
+    # The shared client, from Salt's utils directory (see its documentation).
+    import keystone_api
 except ImportError:
-    HAS_KEYSTONEAUTH = False
-
-log = logging.getLogger(__name__)
+    keystone_api = None
 
 __virtualname__ = "keystone"
 
-MASK = "******"
-INTERFACES = ("public", "internal", "admin")
-
-_PROFILE_KEYS = {
-    "auth_url",
-    "username",
-    "password",
-    "project_name",
-    "user_domain_name",
-    "project_domain_name",
-    "user_domain_id",
-    "project_domain_id",
-    "verify",
-    "timeout",
-}
-_IGNORED_KEYS = {"region", "region_name", "interface", "identity_api_version"}
-
 
 def __virtual__():
-    if not HAS_KEYSTONEAUTH:
+    if keystone_api is None:
+        return (
+            False,
+            "The keystone module needs keystone_api from the project's _utils "
+            "(saltutil.sync_all syncs it; locally: utils_dirs)",
+        )
+    if not keystone_api.HAS_KEYSTONEAUTH:
         return (
             False,
             "The keystone module needs the keystoneauth1 library "
@@ -113,211 +92,10 @@ def __virtual__():
     return __virtualname__
 
 
-# --- connection -------------------------------------------------------------
-
-
-class _Connection:
-    """A keystoneauth1 session and the Identity v3 URL it talks to."""
-
-    def __init__(self, url, session):
-        self.url = url
-        self.session = session
-
-
-def _identity_url(auth_url):
-    url = str(auth_url).rstrip("/")
-    if url.endswith("/v2.0"):
-        url = url[: -len("/v2.0")]
-    if not url.endswith("/v3"):
-        url += "/v3"
-    return url
-
-
-def _auth_settings(profile, kwargs):
-    """Merge ``profile`` and the ``os_*`` keyword arguments into one dict."""
-    if isinstance(profile, str):
-        name = profile
-        profile = __salt__["config.get"](name)
-        if not isinstance(profile, dict) or not profile:
-            raise SaltInvocationError(
-                f"Keystone profile {name!r}: no such dictionary in the minion config or pillar"
-            )
-    elif profile is None:
-        profile = {}
-    elif not isinstance(profile, dict):
-        raise SaltInvocationError("Keystone profile: a dictionary or the name of one")
-    settings = dict(profile)
-    for key, value in kwargs.items():
-        if key.startswith("__"):
-            continue  # the loader's __pub_* arguments
-        if not key.startswith("os_"):
-            raise SaltInvocationError(f"Unexpected argument {key!r}")
-        if value is not None:
-            settings[key[3:]] = value
-    unknown = sorted(set(settings) - _PROFILE_KEYS - _IGNORED_KEYS)
-    if unknown:
-        raise SaltInvocationError(f"Keystone profile: unknown keys {', '.join(unknown)}")
-    missing = [
-        k for k in ("auth_url", "username", "password", "project_name") if not settings.get(k)
-    ]
-    if missing:
-        raise SaltInvocationError(
-            "Keystone credentials: missing "
-            + ", ".join(missing)
-            + " (in profile, or as os_"
-            + ", os_".join(missing)
-            + ")"
-        )
-    return {k: v for k, v in settings.items() if k in _PROFILE_KEYS}
-
-
-def _connect(profile, kwargs):
-    settings = _auth_settings(profile, kwargs)
-    key = tuple(sorted((k, str(v)) for k, v in settings.items()))
-    cache = __context__.setdefault("keystone.connections", {})
-    if key not in cache:
-        url = _identity_url(settings["auth_url"])
-        plugin_args = {
-            "auth_url": url,
-            "username": settings["username"],
-            "password": settings["password"],
-            "project_name": settings["project_name"],
-        }
-        for scope in ("user", "project"):
-            if settings.get(f"{scope}_domain_id"):
-                plugin_args[f"{scope}_domain_id"] = settings[f"{scope}_domain_id"]
-            else:
-                plugin_args[f"{scope}_domain_name"] = settings.get(
-                    f"{scope}_domain_name", "Default"
-                )
-        session = ks_session.Session(
-            auth=ks_v3.Password(**plugin_args),
-            verify=settings.get("verify", True),
-            timeout=settings.get("timeout", 60),
-        )
-        cache[key] = _Connection(url, session)
-    return cache[key]
-
-
-CONNECT_RETRIES = 5
-
-
-def _scrub(text, secrets):
-    text = str(text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(str(secret), MASK)
-    return text
-
-
-def _request(conn, method, path, *, body=None, params=None, missing_ok=False, secrets=()):
-    """One Identity API request; its JSON body, ``None`` for 404 if ``missing_ok``."""
-    where = f"{method} {conn.url}{path}"
-    try:
-        resp = conn.session.request(
-            conn.url + path,
-            method,
-            json=body,
-            params=params,
-            raise_exc=False,
-            log=not any(secrets),
-            # Keystone on a busy controller (packages installing, services
-            # starting) may drop a connection: try again, with backoff.
-            connect_retries=CONNECT_RETRIES,
-        )
-    except ks_exceptions.ClientException as exc:
-        raise CommandExecutionError(f"Keystone: {_scrub(exc, secrets)} ({where})") from None
-    if missing_ok and resp.status_code == 404:
-        return None
-    if resp.status_code >= 400:
-        try:
-            error = resp.json()["error"]
-            message = error.get("message") or error.get("title")
-        except (ValueError, KeyError, TypeError):
-            message = resp.text.strip() or resp.reason
-        raise CommandExecutionError(
-            f"Keystone: {_scrub(message, secrets)} (HTTP {resp.status_code}, {where})"
-        )
-    if resp.status_code == 204 or not resp.content:
-        return {}
-    return resp.json()
-
-
-def _clean(obj):
-    if obj is None:
-        return None
-    return {k: v for k, v in obj.items() if k != "links"}
-
-
-def _one(items, what):
-    if len(items) > 1:
-        raise CommandExecutionError(
-            f"{what}: {len(items)} match ({', '.join(i['id'] for i in items)}), expected one"
-        )
-    return _clean(items[0]) if items else None
-
-
-def _domain_id(conn, domain):
-    if domain in (None, "default", "Default"):
-        return "default"
-    cache = __context__.setdefault("keystone.domains", {})
-    if (conn.url, domain) not in cache:
-        found = _request(conn, "GET", f"/domains/{domain}", missing_ok=True)
-        if found:
-            cache[(conn.url, domain)] = found["domain"]["id"]
-        else:
-            match = _request(conn, "GET", "/domains", params={"name": domain})["domains"]
-            if not match:
-                raise CommandExecutionError(f"Keystone: domain {domain!r} not found")
-            cache[(conn.url, domain)] = match[0]["id"]
-    return cache[(conn.url, domain)]
-
-
-def _require(obj, what):
-    if obj is None:
-        raise CommandExecutionError(f"Keystone: {what} not found")
-    return obj
-
-
-def _project(conn, name, domain):
-    params = {"name": name, "domain_id": _domain_id(conn, domain)}
-    items = _request(conn, "GET", "/projects", params=params)["projects"]
-    return _one(items, f"Project {name!r}")
-
-
-def _user(conn, name, domain):
-    params = {"name": name, "domain_id": _domain_id(conn, domain)}
-    items = _request(conn, "GET", "/users", params=params)["users"]
-    return _one(items, f"User {name!r}")
-
-
-def _role(conn, name):
-    items = _request(conn, "GET", "/roles", params={"name": name})["roles"]
-    return _one(items, f"Role {name!r}")
-
-
-def _service(conn, name, service_type=None):
-    params = {"type": service_type} if service_type else None
-    items = _request(conn, "GET", "/services", params=params)["services"]
-    items = [s for s in items if s.get("name") == name]
-    what = f"Service {name!r}" + (f" of type {service_type!r}" if service_type else "")
-    return _one(items, what)
-
-
-def _check_interface(interface):
-    if interface not in INTERFACES:
-        raise SaltInvocationError(
-            f"Endpoint interface {interface!r}: one of {', '.join(INTERFACES)}"
-        )
-
-
-def _endpoint(conn, service_id, interface, region):
-    params = {"service_id": service_id, "interface": interface}
-    if region:
-        params["region_id"] = region
-    items = _request(conn, "GET", "/endpoints", params=params)["endpoints"]
-    items = [e for e in items if e.get("region_id") == (region or None)]
-    return _one(items, f"Endpoint {interface} in region {region or '(none)'}")
+def _client(profile, kwargs):
+    """The Keystone client for these credentials (see the module's documentation)."""
+    settings = keystone_api.auth_settings(profile, kwargs, __salt__["config.get"])
+    return keystone_api.connect(__context__, settings)
 
 
 # --- projects ---------------------------------------------------------------
@@ -340,7 +118,7 @@ def project_get(name, domain="default", profile=None, **kwargs):
 
         salt controller keystone.project_get service profile=openstack:keystone:auth
     """
-    return _project(_connect(profile, kwargs), name, domain)
+    return _client(profile, kwargs).project(name, domain)
 
 
 def project_list(domain=None, profile=None, **kwargs):
@@ -358,9 +136,9 @@ def project_list(domain=None, profile=None, **kwargs):
 
         salt controller keystone.project_list profile=openstack:keystone:auth
     """
-    conn = _connect(profile, kwargs)
-    params = {"domain_id": _domain_id(conn, domain)} if domain else None
-    return [_clean(p) for p in _request(conn, "GET", "/projects", params=params)["projects"]]
+    client = _client(profile, kwargs)
+    params = {"domain_id": client.domain_id(domain)} if domain else None
+    return client.list("projects", params)
 
 
 def project_create(name, description=None, domain="default", enabled=True, profile=None, **kwargs):
@@ -384,11 +162,11 @@ def project_create(name, description=None, domain="default", enabled=True, profi
 
         salt controller keystone.project_create service description="Service Project"
     """
-    conn = _connect(profile, kwargs)
-    body = {"name": name, "domain_id": _domain_id(conn, domain), "enabled": bool(enabled)}
+    client = _client(profile, kwargs)
+    body = {"name": name, "domain_id": client.domain_id(domain), "enabled": bool(enabled)}
     if description is not None:
         body["description"] = description
-    return _clean(_request(conn, "POST", "/projects", body={"project": body})["project"])
+    return client.create("project", body)
 
 
 def project_update(name, description=None, enabled=None, domain="default", profile=None, **kwargs):
@@ -412,8 +190,8 @@ def project_update(name, description=None, enabled=None, domain="default", profi
 
         salt controller keystone.project_update service description="Services"
     """
-    conn = _connect(profile, kwargs)
-    project = _require(_project(conn, name, domain), f"project {name!r}")
+    client = _client(profile, kwargs)
+    project = client.project(name, domain, required=True)
     body = {}
     if description is not None:
         body["description"] = description
@@ -421,8 +199,7 @@ def project_update(name, description=None, enabled=None, domain="default", profi
         body["enabled"] = bool(enabled)
     if not body:
         return project
-    path = f"/projects/{project['id']}"
-    return _clean(_request(conn, "PATCH", path, body={"project": body})["project"])
+    return client.update("project", project["id"], body)
 
 
 # --- users ------------------------------------------------------------------
@@ -445,7 +222,7 @@ def user_get(name, domain="default", profile=None, **kwargs):
 
         salt controller keystone.user_get glance profile=openstack:keystone:auth
     """
-    return _user(_connect(profile, kwargs), name, domain)
+    return _client(profile, kwargs).user(name, domain)
 
 
 def user_list(domain=None, profile=None, **kwargs):
@@ -463,12 +240,12 @@ def user_list(domain=None, profile=None, **kwargs):
 
         salt controller keystone.user_list profile=openstack:keystone:auth
     """
-    conn = _connect(profile, kwargs)
-    params = {"domain_id": _domain_id(conn, domain)} if domain else None
-    return [_clean(u) for u in _request(conn, "GET", "/users", params=params)["users"]]
+    client = _client(profile, kwargs)
+    params = {"domain_id": client.domain_id(domain)} if domain else None
+    return client.list("users", params)
 
 
-def _user_body(conn, domain, *, password, project, email, description, enabled):
+def _user_body(client, domain, *, password, project, email, description, enabled):
     body = {}
     if password is not None:
         body["password"] = str(password)
@@ -476,7 +253,7 @@ def _user_body(conn, domain, *, password, project, email, description, enabled):
         if project == "":
             body["default_project_id"] = None
         else:
-            found = _require(_project(conn, project, domain), f"project {project!r}")
+            found = client.project(project, domain, required=True)
             body["default_project_id"] = found["id"]
     if email is not None:
         body["email"] = email
@@ -525,9 +302,9 @@ def user_create(
 
         salt controller keystone.user_create glance password=secret project=service
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     body = _user_body(
-        conn,
+        client,
         domain,
         password=password,
         project=project,
@@ -535,9 +312,8 @@ def user_create(
         description=description,
         enabled=enabled,
     )
-    body.update(name=name, domain_id=_domain_id(conn, domain))
-    created = _request(conn, "POST", "/users", body={"user": body}, secrets=(password,))
-    return _clean(created["user"])
+    body.update(name=name, domain_id=client.domain_id(domain))
+    return client.create("user", body, secrets=(password,))
 
 
 def user_update(
@@ -578,10 +354,10 @@ def user_update(
 
         salt controller keystone.user_update glance password=newsecret
     """
-    conn = _connect(profile, kwargs)
-    user = _require(_user(conn, name, domain), f"user {name!r}")
+    client = _client(profile, kwargs)
+    user = client.user(name, domain, required=True)
     body = _user_body(
-        conn,
+        client,
         domain,
         password=password,
         project=project,
@@ -591,8 +367,7 @@ def user_update(
     )
     if not body:
         return user
-    path = f"/users/{user['id']}"
-    return _clean(_request(conn, "PATCH", path, body={"user": body}, secrets=(password,))["user"])
+    return client.update("user", user["id"], body, secrets=(password,))
 
 
 def user_verify_password(name, password, domain="default", profile=None, **kwargs):
@@ -620,40 +395,8 @@ def user_verify_password(name, password, domain="default", profile=None, **kwarg
 
         salt controller keystone.user_verify_password glance password=secret
     """
-    conn = _connect(profile, kwargs)
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": name,
-                        "domain": {"id": _domain_id(conn, domain)},
-                        "password": str(password),
-                    }
-                },
-            },
-            "scope": "unscoped",
-        }
-    }
-    where = f"POST {conn.url}/auth/tokens (as user {name!r})"
-    try:
-        resp = conn.session.post(
-            conn.url + "/auth/tokens",
-            json=body,
-            authenticated=False,
-            raise_exc=False,
-            log=False,
-        )
-    except ks_exceptions.ClientException as exc:
-        raise CommandExecutionError(f"Keystone: {_scrub(exc, [password])} ({where})") from None
-    if resp.status_code == 201:
-        return True
-    if resp.status_code == 401:
-        return False
-    raise CommandExecutionError(
-        f"Keystone: {_scrub(resp.text.strip(), [password])} (HTTP {resp.status_code}, {where})"
-    )
+    client = _client(profile, kwargs)
+    return client.authenticates(name, client.domain_id(domain), password)
 
 
 # --- roles and role assignments ---------------------------------------------
@@ -674,7 +417,7 @@ def role_get(name, profile=None, **kwargs):
 
         salt controller keystone.role_get admin profile=openstack:keystone:auth
     """
-    return _role(_connect(profile, kwargs), name)
+    return _client(profile, kwargs).role(name)
 
 
 def role_list(profile=None, **kwargs):
@@ -690,8 +433,7 @@ def role_list(profile=None, **kwargs):
 
         salt controller keystone.role_list profile=openstack:keystone:auth
     """
-    conn = _connect(profile, kwargs)
-    return [_clean(r) for r in _request(conn, "GET", "/roles")["roles"]]
+    return _client(profile, kwargs).list("roles")
 
 
 def role_create(name, description=None, profile=None, **kwargs):
@@ -711,11 +453,11 @@ def role_create(name, description=None, profile=None, **kwargs):
 
         salt controller keystone.role_create member
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     body = {"name": name}
     if description is not None:
         body["description"] = description
-    return _clean(_request(conn, "POST", "/roles", body={"role": body})["role"])
+    return client.create("role", body)
 
 
 def role_update(name, description=None, profile=None, **kwargs):
@@ -735,19 +477,11 @@ def role_update(name, description=None, profile=None, **kwargs):
 
         salt controller keystone.role_update member description="Project member"
     """
-    conn = _connect(profile, kwargs)
-    role = _require(_role(conn, name), f"role {name!r}")
+    client = _client(profile, kwargs)
+    role = client.role(name, required=True)
     if description is None:
         return role
-    body = {"role": {"description": description}}
-    return _clean(_request(conn, "PATCH", f"/roles/{role['id']}", body=body)["role"])
-
-
-def _grant_path(conn, user, project, role, domain):
-    user_ref = _require(_user(conn, user, domain), f"user {user!r}")
-    project_ref = _require(_project(conn, project, domain), f"project {project!r}")
-    role_ref = _require(_role(conn, role), f"role {role!r}")
-    return f"/projects/{project_ref['id']}/users/{user_ref['id']}/roles/{role_ref['id']}"
+    return client.update("role", role["id"], {"description": description})
 
 
 def role_assignment_list(
@@ -777,16 +511,16 @@ def role_assignment_list(
 
         salt controller keystone.role_assignment_list user=glance project=service
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     params = {"include_names": "true"}
     if user is not None:
-        params["user.id"] = _require(_user(conn, user, domain), f"user {user!r}")["id"]
+        params["user.id"] = client.user(user, domain, required=True)["id"]
     if project is not None:
-        ref = _require(_project(conn, project, domain), f"project {project!r}")
+        ref = client.project(project, domain, required=True)
         params["scope.project.id"] = ref["id"]
     if role is not None:
-        params["role.id"] = _require(_role(conn, role), f"role {role!r}")["id"]
-    found = _request(conn, "GET", "/role_assignments", params=params)["role_assignments"]
+        params["role.id"] = client.role(role, required=True)["id"]
+    found = client.request("GET", "/role_assignments", params=params)["role_assignments"]
     return [
         {
             "user": a["user"]["name"],
@@ -819,9 +553,9 @@ def role_grant_check(user, project, role, domain="default", profile=None, **kwar
 
         salt controller keystone.role_grant_check glance service admin
     """
-    conn = _connect(profile, kwargs)
-    path = _grant_path(conn, user, project, role, domain)
-    return _request(conn, "HEAD", path, missing_ok=True) is not None
+    client = _client(profile, kwargs)
+    path = client.grant_path(user, project, role, domain)
+    return client.request("HEAD", path, missing_ok=True) is not None
 
 
 def role_grant(user, project, role, domain="default", profile=None, **kwargs):
@@ -845,8 +579,8 @@ def role_grant(user, project, role, domain="default", profile=None, **kwargs):
 
         salt controller keystone.role_grant glance service admin
     """
-    conn = _connect(profile, kwargs)
-    _request(conn, "PUT", _grant_path(conn, user, project, role, domain))
+    client = _client(profile, kwargs)
+    client.request("PUT", client.grant_path(user, project, role, domain))
     return True
 
 
@@ -871,8 +605,8 @@ def role_revoke(user, project, role, domain="default", profile=None, **kwargs):
 
         salt controller keystone.role_revoke glance service admin
     """
-    conn = _connect(profile, kwargs)
-    _request(conn, "DELETE", _grant_path(conn, user, project, role, domain))
+    client = _client(profile, kwargs)
+    client.request("DELETE", client.grant_path(user, project, role, domain))
     return True
 
 
@@ -894,9 +628,7 @@ def region_get(name, profile=None, **kwargs):
 
         salt controller keystone.region_get RegionOne
     """
-    conn = _connect(profile, kwargs)
-    found = _request(conn, "GET", f"/regions/{name}", missing_ok=True)
-    return _clean(found["region"]) if found else None
+    return _client(profile, kwargs).get("region", name)
 
 
 def region_list(profile=None, **kwargs):
@@ -912,8 +644,7 @@ def region_list(profile=None, **kwargs):
 
         salt controller keystone.region_list
     """
-    conn = _connect(profile, kwargs)
-    return [_clean(r) for r in _request(conn, "GET", "/regions")["regions"]]
+    return _client(profile, kwargs).list("regions")
 
 
 def region_create(name, description=None, profile=None, **kwargs):
@@ -933,11 +664,11 @@ def region_create(name, description=None, profile=None, **kwargs):
 
         salt controller keystone.region_create RegionOne
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     body = {"id": name}
     if description is not None:
         body["description"] = description
-    return _clean(_request(conn, "POST", "/regions", body={"region": body})["region"])
+    return client.create("region", body)
 
 
 def region_update(name, description=None, profile=None, **kwargs):
@@ -957,13 +688,11 @@ def region_update(name, description=None, profile=None, **kwargs):
 
         salt controller keystone.region_update RegionOne description="The lab"
     """
-    conn = _connect(profile, kwargs)
-    found = _request(conn, "GET", f"/regions/{name}", missing_ok=True)
-    region = _require(found and found["region"], f"region {name!r}")
+    client = _client(profile, kwargs)
+    region = keystone_api.require(client.get("region", name), f"region {name!r}")
     if description is None:
-        return _clean(region)
-    body = {"region": {"description": description}}
-    return _clean(_request(conn, "PATCH", f"/regions/{name}", body=body)["region"])
+        return region
+    return client.update("region", name, {"description": description})
 
 
 # --- services ---------------------------------------------------------------
@@ -986,7 +715,7 @@ def service_get(name, service_type=None, profile=None, **kwargs):
 
         salt controller keystone.service_get nova service_type=compute
     """
-    return _service(_connect(profile, kwargs), name, service_type)
+    return _client(profile, kwargs).service(name, service_type)
 
 
 def service_list(service_type=None, profile=None, **kwargs):
@@ -1004,9 +733,9 @@ def service_list(service_type=None, profile=None, **kwargs):
 
         salt controller keystone.service_list
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     params = {"type": service_type} if service_type else None
-    return [_clean(s) for s in _request(conn, "GET", "/services", params=params)["services"]]
+    return client.list("services", params)
 
 
 def service_create(name, service_type, description=None, enabled=True, profile=None, **kwargs):
@@ -1030,11 +759,11 @@ def service_create(name, service_type, description=None, enabled=True, profile=N
 
         salt controller keystone.service_create nova compute description="OpenStack Compute"
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     body = {"name": name, "type": service_type, "enabled": bool(enabled)}
     if description is not None:
         body["description"] = description
-    return _clean(_request(conn, "POST", "/services", body={"service": body})["service"])
+    return client.create("service", body)
 
 
 def service_update(name, service_type=None, description=None, enabled=None, profile=None, **kwargs):
@@ -1058,8 +787,8 @@ def service_update(name, service_type=None, description=None, enabled=None, prof
 
         salt controller keystone.service_update nova description="Compute"
     """
-    conn = _connect(profile, kwargs)
-    service = _require(_service(conn, name, service_type), f"service {name!r}")
+    client = _client(profile, kwargs)
+    service = client.service(name, service_type, required=True)
     body = {}
     if description is not None:
         body["description"] = description
@@ -1067,8 +796,7 @@ def service_update(name, service_type=None, description=None, enabled=None, prof
         body["enabled"] = bool(enabled)
     if not body:
         return service
-    path = f"/services/{service['id']}"
-    return _clean(_request(conn, "PATCH", path, body={"service": body})["service"])
+    return client.update("service", service["id"], body)
 
 
 # --- endpoints --------------------------------------------------------------
@@ -1095,10 +823,10 @@ def endpoint_get(service, interface, region=None, service_type=None, profile=Non
 
         salt controller keystone.endpoint_get nova public region=RegionOne
     """
-    _check_interface(interface)
-    conn = _connect(profile, kwargs)
-    found = _require(_service(conn, service, service_type), f"service {service!r}")
-    return _endpoint(conn, found["id"], interface, region)
+    keystone_api.check_interface(interface)
+    client = _client(profile, kwargs)
+    found = client.service(service, service_type, required=True)
+    return client.endpoint(found["id"], interface, region)
 
 
 def endpoint_list(
@@ -1124,18 +852,16 @@ def endpoint_list(
 
         salt controller keystone.endpoint_list service=nova
     """
-    conn = _connect(profile, kwargs)
+    client = _client(profile, kwargs)
     params = {}
     if service is not None:
-        params["service_id"] = _require(
-            _service(conn, service, service_type), f"service {service!r}"
-        )["id"]
+        params["service_id"] = client.service(service, service_type, required=True)["id"]
     if interface is not None:
-        _check_interface(interface)
+        keystone_api.check_interface(interface)
         params["interface"] = interface
     if region is not None:
         params["region_id"] = region
-    return [_clean(e) for e in _request(conn, "GET", "/endpoints", params=params)["endpoints"]]
+    return client.list("endpoints", params)
 
 
 def endpoint_create(
@@ -1173,9 +899,9 @@ def endpoint_create(
 
         salt controller keystone.endpoint_create nova public http://controller:8774 region=RegionOne
     """
-    _check_interface(interface)
-    conn = _connect(profile, kwargs)
-    found = _require(_service(conn, service, service_type), f"service {service!r}")
+    keystone_api.check_interface(interface)
+    client = _client(profile, kwargs)
+    found = client.service(service, service_type, required=True)
     body = {
         "service_id": found["id"],
         "interface": interface,
@@ -1184,7 +910,7 @@ def endpoint_create(
     }
     if region:
         body["region_id"] = region
-    return _clean(_request(conn, "POST", "/endpoints", body={"endpoint": body})["endpoint"])
+    return client.create("endpoint", body)
 
 
 def endpoint_update(
@@ -1222,11 +948,11 @@ def endpoint_update(
 
         salt controller keystone.endpoint_update nova public url=http://controller:8774/v2.1
     """
-    _check_interface(interface)
-    conn = _connect(profile, kwargs)
-    found = _require(_service(conn, service, service_type), f"service {service!r}")
-    endpoint = _require(
-        _endpoint(conn, found["id"], interface, region),
+    keystone_api.check_interface(interface)
+    client = _client(profile, kwargs)
+    found = client.service(service, service_type, required=True)
+    endpoint = keystone_api.require(
+        client.endpoint(found["id"], interface, region),
         f"{interface} endpoint of {service!r} in region {region or '(none)'}",
     )
     body = {}
@@ -1236,5 +962,4 @@ def endpoint_update(
         body["enabled"] = bool(enabled)
     if not body:
         return endpoint
-    path = f"/endpoints/{endpoint['id']}"
-    return _clean(_request(conn, "PATCH", path, body={"endpoint": body})["endpoint"])
+    return client.update("endpoint", endpoint["id"], body)

@@ -4,7 +4,8 @@ endpoints are present: the guide's ``keystone-init``, kept as data in pillar.
 
 Uses the ``keystone`` execution module (keystoneauth1, Identity API v3); see
 its documentation for the credentials (``profile``, or ``os_*`` arguments),
-and for how objects are named.
+and for how objects are named. The masking of secrets and the checks of the
+arguments are the execution module's own, from ``_utils/keystone_api.py``.
 
 Every state is idempotent and reports ``changes`` as ``{key: {old, new}}``
 (a created object as ``{kind: {old: None, new: {...}}}``); under ``test=True``
@@ -49,13 +50,12 @@ individual states (``project_present``, ``role_present``, ``user_present``,
 ``service_present``, ``endpoint_present``), one state ID each.
 """
 
+import keystone_api
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "keystone"
 
-MASK = "******"
 PASSWORD_DIFFERS = "(differs)"
-INTERFACES = ("public", "internal", "admin")
 
 
 def __virtual__():
@@ -73,27 +73,13 @@ def _ret(name):
 
 def _auth(profile, kwargs):
     """The credentials to pass on; any other keyword argument is a mistake."""
-    auth = {"profile": profile}
-    for key, value in kwargs.items():
-        if key.startswith("_"):
-            continue  # the state system's own (__id__, __sls__, ...)
-        if not key.startswith("os_"):
-            raise SaltInvocationError(f"Unexpected argument {key!r}")
-        auth[key] = value
-    return auth
-
-
-def _scrub(text, secrets):
-    text = str(text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(str(secret), MASK)
-    return text
+    # "_": the state system's own (__id__, __sls__, ...)
+    return {"profile": profile, **keystone_api.os_arguments(kwargs, internal="_")}
 
 
 def _fail(ret, exc, secrets=()):
     ret["result"] = False
-    ret["comment"] = _scrub(exc, secrets)
+    ret["comment"] = keystone_api.scrub(exc, secrets)
     return ret
 
 
@@ -328,10 +314,7 @@ def endpoint_present(
     what = f"Endpoint {interface} of {service!r}" + (f" in {region}" if region else "")
     try:
         auth = _auth(profile, kwargs)
-        if interface not in INTERFACES:
-            raise SaltInvocationError(
-                f"Endpoint interface {interface!r}: one of {', '.join(INTERFACES)}"
-            )
+        keystone_api.check_interface(interface)
         found = __salt__["keystone.service_get"](service, service_type=service_type, **auth)
         if found is None and not _test():
             raise CommandExecutionError(f"Keystone: service {service!r} not found")
@@ -454,7 +437,7 @@ def user_present(
                     email=email,
                     description=description,
                     enabled=enabled,
-                    password=MASK if password is not None else None,
+                    password=keystone_api.MASK if password is not None else None,
                 ),
             }
             if not test:
@@ -489,7 +472,7 @@ def user_present(
                     if not __salt__["keystone.user_verify_password"](
                         name, password, domain=domain, **auth
                     ):
-                        diff["password"] = {"old": PASSWORD_DIFFERS, "new": MASK}
+                        diff["password"] = {"old": PASSWORD_DIFFERS, "new": keystone_api.MASK}
                 elif not enabled:
                     notes.append("its password is not checked: the user is disabled")
                 elif test:
@@ -516,7 +499,7 @@ def user_present(
                 )
             ):
                 __salt__["keystone.user_update"](name, domain=domain, password=password, **auth)
-                ret["changes"]["password"] = {"old": PASSWORD_DIFFERS, "new": MASK}
+                ret["changes"]["password"] = {"old": PASSWORD_DIFFERS, "new": keystone_api.MASK}
         if roles:
             have_roles = set()
             if current is not None and project_ref is not None:
@@ -641,17 +624,18 @@ def _items(value, kind):
 
 
 def _endpoints(service):
+    interfaces = keystone_api.INTERFACES
     endpoints = dict(service.get("endpoints") or {})
-    for interface in INTERFACES:
+    for interface in interfaces:
         if service.get(f"{interface}url"):
             endpoints.setdefault(interface, service[f"{interface}url"])
-    bad = sorted(set(endpoints) - set(INTERFACES))
+    bad = sorted(set(endpoints) - set(interfaces))
     if bad:
         raise SaltInvocationError(
-            f"service {service['name']!r}: endpoint interfaces are {', '.join(INTERFACES)}, "
+            f"service {service['name']!r}: endpoint interfaces are {', '.join(interfaces)}, "
             f"not {', '.join(bad)}"
         )
-    return [(i, endpoints[i]) for i in INTERFACES if i in endpoints]
+    return [(i, endpoints[i]) for i in interfaces if i in endpoints]
 
 
 def _passwords(users):
@@ -779,5 +763,5 @@ def bootstrapped(
                 f"{count} {kind}{'s' if count > 1 else ''}" for kind, count in counts.items()
             )
         )
-    ret["comment"] = _scrub("\n".join(comments), secrets)
+    ret["comment"] = keystone_api.scrub("\n".join(comments), secrets)
     return ret

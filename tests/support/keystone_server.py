@@ -22,9 +22,18 @@ to keep requests fast.
 
 Used by the tests (running in the project venv) as::
 
+    from tests.support import keystone_server
+
+    @pytest.fixture(scope="module")
+    def keystone(tmp_path_factory):
+        with keystone_server.for_tests(tmp_path_factory) as server:
+            yield server                    # server.profile: the module's credentials
+
+or, lower down::
+
     venv = keystone_server.ensure_venv()            # KeystoneUnavailable: skip
     with keystone_server.running(venv, tmp) as ks:  # KeystoneError: fail
-        ks.profile                                  # the keystone module's credentials
+        ks.profile
 """
 
 import contextlib
@@ -200,6 +209,34 @@ class Keystone:
         log = self.work / "keystone.log"
         return _tail(log.read_text(errors="replace"), lines) if log.exists() else ""
 
+    def token(self, username, password, project=None):
+        """
+        A token Keystone issues to a user of domain ``default`` (scoped to
+        ``project`` if given), asked with keystoneauth1: not through the modules
+        under test. Raises keystoneauth1's ``Unauthorized`` if refused.
+        """
+        from keystoneauth1 import session as ks_session
+        from keystoneauth1.identity import v3 as ks_v3
+
+        args = {"project_name": project, "project_domain_id": "default"} if project else {}
+        auth = ks_v3.Password(
+            auth_url=self.auth_url,
+            username=username,
+            password=password,
+            user_domain_id="default",
+            **args,
+        )
+        return auth.get_auth_ref(ks_session.Session())
+
+    def endpoint_urls(self):
+        """{(service type, interface, region): url} from the admin's token catalog."""
+        ref = self.token("admin", ADMIN_PASSWORD, "admin")
+        return {
+            (service["type"], endpoint["interface"], endpoint["region_id"]): endpoint["url"]
+            for service in ref.service_catalog.catalog
+            for endpoint in service["endpoints"]
+        }
+
 
 def _manage(venv, conf, *args):
     return subprocess.Popen(
@@ -308,6 +345,25 @@ def running(venv, work, timeout=60, meanwhile=None):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@contextlib.contextmanager
+def for_tests(tmp_path_factory, meanwhile=None):
+    """
+    A Keystone for one test module, in a directory of ``tmp_path_factory``:
+    the module is skipped if Keystone cannot be installed here, and fails
+    instead if ``$CI`` is set (CI must run these tests).
+    """
+    import pytest
+
+    try:
+        venv = ensure_venv()
+    except KeystoneUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set, and Keystone cannot be installed: {exc}")
+        pytest.skip(f"Keystone cannot be installed here: {exc}")
+    with running(venv, tmp_path_factory.mktemp("keystone"), meanwhile=meanwhile) as server:
+        yield server
 
 
 def serve(conf, portfile):

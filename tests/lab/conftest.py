@@ -10,7 +10,8 @@ import os
 import time
 
 import pytest
-from labkit import BIN, LAB, run
+
+from tests.lab.labkit import BIN, LAB, run
 
 # LAB_REUSE=1: run against the lab that is up now (no up, no down), e.g.
 #   LAB_REUSE=1 make lab-test ARGS=tests/lab/test_5_storage.py

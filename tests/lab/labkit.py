@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import yaml
+from salt.utils.dictupdate import merge
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(PROJECT, ".venv", "bin")
@@ -30,6 +31,15 @@ PUBLIC_IP = LABP["openstack"]["public_ip"]
 GATEWAY = next(n for n, h in HOSTS.items() if "gateway" in h["roles"])
 LAN_ONLY = sorted(n for n, h in HOSTS.items() if "gateway" not in h["roles"])
 COMPUTES = sorted(n for n, h in HOSTS.items() if "compute" in h["roles"])
+
+
+def lab_pillar():
+    """The pillar files a lab host gets (pillar/top.sls, secrets and mine
+    aside), merged in that order the way the master merges them."""
+    merged = {}
+    for parts in (("openstack", "hosts.sls"), ("openstack", "cloud.sls"), ("lab.sls",)):
+        merged = merge(merged, _yaml(*parts), strategy="recurse")
+    return merged
 
 
 def run(cmd, check=True, timeout=600, **kwargs):

@@ -5,7 +5,8 @@ import json
 import socket
 
 import pytest
-from labkit import (
+
+from tests.lab.labkit import (
     CLOUD,
     GATEWAY,
     HOSTS,

@@ -1,7 +1,8 @@
 """GlusterFS bricks: loop-backed XFS at the pillar's brick path on each compute host."""
 
 import pytest
-from labkit import CLOUD, COMPUTES, HOSTS, on, on_json
+
+from tests.lab.labkit import CLOUD, COMPUTES, HOSTS, on, on_json
 
 pytestmark = pytest.mark.lab
 BRICK = CLOUD["storage"]["brick_path"]

@@ -4,7 +4,8 @@ import os
 import shutil
 
 import pytest
-from labkit import GATEWAY, LAB, LABCFG, PROJECT, on, run
+
+from tests.lab.labkit import GATEWAY, LAB, LABCFG, PROJECT, on, run
 
 pytestmark = pytest.mark.lab
 GUEST_DIR = os.path.join(LABCFG["cache_dir"], "guest")

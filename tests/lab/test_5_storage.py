@@ -13,7 +13,8 @@ import uuid
 
 import pytest
 import yaml
-from labkit import (
+
+from tests.lab.labkit import (
     BIN,
     CLOUD,
     COMPUTES,

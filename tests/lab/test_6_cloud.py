@@ -10,7 +10,8 @@ import os
 import time
 
 import pytest
-from labkit import CLOUD, HOSTS, PROJECT, PUBLIC_IP, on, orchestrate
+
+from tests.lab.labkit import CLOUD, HOSTS, PROJECT, PUBLIC_IP, on, orchestrate
 
 pytestmark = pytest.mark.lab
 

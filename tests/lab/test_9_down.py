@@ -6,7 +6,8 @@ import os
 import time
 
 import pytest
-from labkit import BIN, LAB, LABCFG, RUN, run
+
+from tests.lab.labkit import BIN, LAB, LABCFG, RUN, run
 
 pytestmark = pytest.mark.lab
 

@@ -1,7 +1,7 @@
 """
 Functional tests: the project's custom execution and state modules run by
 Salt's real loader (``saltfactories.utils.functional.Loaders``), straight
-from ``_modules``/``_states`` (no sync), against real local services the
+from ``_modules``/``_states``/``_utils`` (no sync), against real local services the
 tests start themselves.
 
 Fixtures here are shared by every functional test module; a test module
@@ -9,8 +9,9 @@ that needs other minion options overrides ``minion_overrides``.
 """
 
 import pytest
-from pillars import REPO
 from saltfactories.utils.functional import Loaders
+
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,7 @@ def minion_opts(salt_factories, minion_overrides, state_tree):
         "file_roots": {"base": [str(state_tree)]},
         "module_dirs": [str(REPO / "_modules")],
         "states_dirs": [str(REPO / "_states")],
+        "utils_dirs": [str(REPO / "_utils")],
         **minion_overrides,
     }
     factory = salt_factories.salt_minion_daemon("functional-minion", overrides=overrides)

@@ -6,7 +6,8 @@ runners, and a copy of its pillar/ tree holding the three-host pillar.
 """
 
 import pytest
-from pillars import REPO, hosts_of, write_pillar_root
+
+from tests.support.pillars import REPO, hosts_of, write_pillar_root
 
 HOSTS = sorted(hosts_of("three_hosts"))
 
@@ -49,3 +50,24 @@ def minions(master):
 @pytest.fixture(scope="package")
 def salt_run(master, minions):
     return master.salt_run_cli(timeout=600)
+
+
+@pytest.fixture(scope="package")
+def hosts():
+    """The minion ids, sorted: the hosts of the three-host pillar."""
+    return HOSTS
+
+
+@pytest.fixture(scope="package")
+def secrets(master, salt_run, pillar_root):
+    """The generated secrets file, generated once (by `salt-run openstack.secrets`)
+    for the tests that need secrets to exist, whichever of them runs first. The
+    minions' in-memory pillar (what `pillar.keys` reads) is refreshed to hold them."""
+    ret = salt_run.run("openstack.secrets")
+    assert ret.returncode == 0, ret.stdout
+    path = pillar_root / "secrets" / "generated.sls"
+    assert path.is_file(), ret.stdout
+    ret = master.salt_cli(timeout=120).run("saltutil.refresh_pillar", "wait=True", minion_tgt="*")
+    assert ret.returncode == 0 and sorted(ret.data) == HOSTS, ret.stdout
+    assert all(ret.data.values()), ret.stdout
+    return path

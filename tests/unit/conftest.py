@@ -5,10 +5,22 @@ Unit tests: the project's custom Salt modules loaded straight from
 """
 
 import pytest
-from pillars import load_extension
+
+from tests.support.paths import REPO
+from tests.support.pillars import load_extension
 
 
 @pytest.fixture(scope="session")
 def extension():
-    """``extension("_modules", "gluster")``: load one of the project's modules."""
-    return load_extension
+    """
+    ``extension("_modules", "gluster")``: load one of the project's modules,
+    with ``_utils`` on ``sys.path`` while it is imported, as Salt's loader has
+    its utils directories (``import keystone_api``).
+    """
+
+    def load(kind, name):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.syspath_prepend(str(REPO / "_utils"))
+            return load_extension(kind, name)
+
+    return load

@@ -14,10 +14,10 @@ import shutil
 from unittest.mock import patch
 
 import pytest
-from pillars import REPO
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-INI = REPO / "tests" / "unit" / "ini"
+from tests.support.paths import INI, REPO
+
 SECRETS = ("s3cr3t-rabbit", "s3cr3t-db", "s3cr3t-keystone", "s3cr3t-metadata")
 
 

@@ -9,7 +9,8 @@ changes anything.
 from unittest.mock import patch
 
 import pytest
-from test_gluster import DISTREP_BRICKS, VM_BRICKS, XML, FakeGluster
+
+from tests.support.gluster import DISTREP_BRICKS, VM_BRICKS, XML, FakeGluster
 
 FUNCTIONS = (
     "peer_status",

@@ -15,8 +15,8 @@ import shutil
 
 import yaml
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-PILLAR = REPO / "pillar"
+# PILLAR and REPO are also imported from here by tests.
+from tests.support.paths import PILLAR, REPO
 
 # Fixed test secrets: only ever written into a test's temporary pillar.
 SECRET_VALUE = "test-secret-{}"
@@ -59,9 +59,6 @@ def openstack_of(name, with_secrets=True):
     data["hosts"] = hosts_of(name)
     if name == "three_hosts":
         data["storage"]["replica"] = 2
-        data["metadata_host"] = "192.168.0.100"
-    elif name == "twelve_computes":
-        data["metadata_host"] = "192.168.0.100"
     if with_secrets:
         data["secrets"] = secrets_for(data)
     return data

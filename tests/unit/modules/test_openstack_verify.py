@@ -8,12 +8,12 @@ also see that the password travels in the environment only.
 
 import copy
 import json
-import pathlib
 
 import pytest
 from salt.exceptions import CommandExecutionError
 
-CAPTURES = pathlib.Path(__file__).parent / "openstack_json"
+from tests.support.paths import OPENSTACK_JSON as CAPTURES
+
 COMPUTES = ["compute1", "compute2", "compute3", "compute4"]
 AGENTS = {
     "Linux bridge agent": COMPUTES,

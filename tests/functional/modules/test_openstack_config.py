@@ -10,10 +10,11 @@ import os
 import shutil
 
 import pytest
-from pillars import REPO
 
-NOVA = REPO / "tests" / "unit" / "ini" / "nova.conf"
-KEYSTONE = REPO / "tests" / "unit" / "ini" / "keystone.conf"
+from tests.support.paths import INI
+
+NOVA = INI / "nova.conf"
+KEYSTONE = INI / "keystone.conf"
 SECRETS = ("s3cr3t-rabbit", "s3cr3t-db", "s3cr3t-keystone")
 
 

@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers: ``from tests.support import pillars``."""

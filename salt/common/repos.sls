@@ -1,13 +1,15 @@
 {#- Guide 06-openstack-all step 16 (01-epel-add-repo.sh). On RedHat the
-    OpenStack, GlusterFS and EPEL repositories come from release packages
-    (RDO, the Storage SIG, EPEL) and CRB is enabled. Debian 12 ships OpenStack
-    Zed and GlusterFS 10 in its own archive: nothing to add. #}
+    OpenStack, GlusterFS and EPEL repositories come from release packages:
+    the OpenStack release's own (RDO, releases.yaml), then the Storage SIG's
+    and EPEL's (osfamilymap.yaml); CRB is enabled. Debian ships OpenStack
+    and GlusterFS in its own archive: nothing to add. #}
 {%- from "map.jinja" import openstack with context %}
-{%- if openstack.repos.packages %}
+{%- set packages = openstack.repos.openstack + openstack.repos.packages %}
+{%- if packages %}
 
 common-repos-release-packages:
   pkg.installed:
-    - pkgs: {{ openstack.repos.packages | json }}
+    - pkgs: {{ packages | json }}
 {%- endif %}
 {%- for repo in openstack.repos.enable %}
 

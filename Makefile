@@ -28,6 +28,7 @@ $(RUN)/conf.d/paths.conf: Makefile
 	  'pillar_roots: {base: [$(CURDIR)/pillar]}' \
 	  'module_dirs: [$(CURDIR)/_modules]' \
 	  'runner_dirs: [$(CURDIR)/_runners]' \
+	  'utils_dirs: [$(CURDIR)/_utils]' \
 	  'reactor:' \
 	  "  - 'salt/minion/*/start':" \
 	  '      - $(CURDIR)/reactor/minion-start.sls' \
@@ -37,8 +38,8 @@ test: setup lint
 	$(BIN)/pytest -ra tests
 
 lint: venv
-	$(BIN)/ruff check _modules _states _runners tests
-	$(BIN)/ruff format --check _modules _states _runners tests
+	$(BIN)/ruff check _modules _states _runners _utils tests
+	$(BIN)/ruff format --check _modules _states _runners _utils tests
 	$(BIN)/yamllint -s .
 	$(BIN)/salt-lint $$(find salt pillar reactor -name '*.sls')
 
@@ -48,15 +49,25 @@ lint: venv
 # one's PASS/FAIL/SKIP, time and finding in full), then how to reach the
 # cloud. Fails if the deployment or a check failed. Salt's own log lines are
 # kept to critical ones: the states' results already name what failed.
+# `make lab STOP_AFTER=glusterfs` stops the deployment after that stage (the
+# names are salt/stages.yaml's) and skips the verification; a later `make lab`
+# carries on from where it is. `make lab ONLY=kvm` runs one stage alone.
+STOP_AFTER ?=
+ONLY ?=
+ORCH_PILLAR := $(if $(STOP_AFTER),pillar='{"stop_after": "$(STOP_AFTER)"}',$(if $(ONLY),pillar='{"only": "$(ONLY)"}'))
 lab: setup
 	$(BIN)/salt-run lab.up
 	@start=$$SECONDS; \
-	$(BIN)/salt-run -l critical -t 1800 --state-verbose=False state.orchestrate openstack; rc=$$?; \
+	$(BIN)/salt-run -l critical -t 1800 --state-verbose=False state.orchestrate openstack $(ORCH_PILLAR); rc=$$?; \
 	echo "orchestration: $$((SECONDS - start)) s, exit $$rc"; exit $$rc
+ifeq ($(STOP_AFTER)$(ONLY),)
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-output=full state.orchestrate openstack.verify; rc=$$?; \
 	echo "verification: $$((SECONDS - start)) s, exit $$rc"; \
 	$(BIN)/salt-run lab.access; exit $$rc
+else
+	@echo "stopped as asked ($(if $(STOP_AFTER),after stage $(STOP_AFTER),stage $(ONLY) only)): no verification; 'make lab' carries on"
+endif
 
 lab-down: setup
 	$(BIN)/salt-run lab.down

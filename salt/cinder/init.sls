@@ -24,7 +24,7 @@ cinder-packages:
   pkg.installed:
     - pkgs: {{ (openstack.pkgs.cinder if lvm else openstack.pkgs.cinder_control) | json }}
 
-{{ config_file('cinder-config', openstack.config.cinder, 'cinder', sections, 'cinder-packages') }}
+{{ config_file('cinder-config', 'cinder', 'cinder.conf', sections, 'cinder-packages') }}
 
 cinder-db-sync:
   cmd.run:

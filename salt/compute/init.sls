@@ -1,13 +1,8 @@
 # A compute host (guide 02/04-glusterfs-all, 05-kvm-compute,
 # 08-openstack-compute): holds a GlusterFS brick, mounts the volume, runs
-# instances under KVM/QEMU with nova-compute and the neutron linuxbridge agent.
-include:
-  - common
-  - network.route
-  - glusterfs.server
-  - glusterfs.brick
-  - glusterfs.mount
-  - kvm
-  - kvm.migration
-  - nova.compute
-  - neutron.agent
+# instances under KVM/QEMU with nova-compute and the network agent.
+#
+# The SLS it includes are the steps of salt/stages.yaml that target the
+# role, in the table's order: the same ones the orchestration applies.
+{%- from "stages.jinja" import role_sls with context %}
+include: {{ role_sls.compute | json }}

@@ -9,7 +9,7 @@ glance-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.glance | json }}
 
-{{ config_file('glance-config', openstack.config.glance, 'glance', {
+{{ config_file('glance-config', 'glance', 'glance-api.conf', {
      'database': {'connection': db_url('glance')},
      'keystone_authtoken': auth_section('glance') | load_json,
      'paste_deploy': {'flavor': 'keystone'},

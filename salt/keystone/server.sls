@@ -10,12 +10,12 @@ keystone-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.keystone | json }}
 
-{{ config_file('keystone-config', openstack.config.keystone, 'keystone', {
+{{ config_file('keystone-config', 'keystone', 'keystone.conf', {
      'database': {'connection': db_url('keystone')},
      'token': {'provider': 'fernet'},
      'cache': {'enabled': true, 'backend': 'oslo_cache.memcache_pool', 'memcache_servers': urls.memcached},
    }, 'keystone-packages') }}
-{{ uwsgi_connection_close('keystone-uwsgi', openstack.uwsgi_close.get('keystone'), 'keystone-packages', 'keystone-service') }}
+{{ uwsgi_connection_close('keystone-uwsgi', 'keystone', openstack.uwsgi_close.get('keystone', []), 'keystone-packages', 'keystone-service') }}
 
 # Step 27: the schema, only when it is not current.
 keystone-db-sync:

@@ -10,13 +10,13 @@ neutron-agent-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.neutron_agent | json }}
 
-{{ config_file('neutron-agent-config', openstack.config.neutron, 'neutron', {
+{{ config_file('neutron-agent-config', 'neutron', 'neutron.conf', {
      'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone'},
      'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
      'experimental': {'linuxbridge': true},
    }, 'neutron-agent-packages') }}
 
-{{ config_file('neutron-agent-linuxbridge', '/etc/neutron/plugins/ml2/linuxbridge_agent.ini', 'neutron', {
+{{ config_file('neutron-agent-linuxbridge', 'neutron', 'linuxbridge_agent.ini', {
      'linux_bridge': {'physical_interface_mappings':
                       openstack.network.provider.physical_network ~ ':' ~ host.interfaces.lan},
      'vxlan': {'enable_vxlan': false},

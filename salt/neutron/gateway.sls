@@ -9,13 +9,13 @@ neutron-gateway-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.neutron_gateway | json }}
 
-{{ config_file('neutron-gateway-dhcp', '/etc/neutron/dhcp_agent.ini', 'neutron', {
+{{ config_file('neutron-gateway-dhcp', 'neutron', 'dhcp_agent.ini', {
      'DEFAULT': {'interface_driver': 'linuxbridge',
                  'dhcp_driver': 'neutron.agent.linux.dhcp.Dnsmasq',
                  'enable_isolated_metadata': true},
    }, 'neutron-gateway-packages') }}
 
-{{ config_file('neutron-gateway-metadata', '/etc/neutron/metadata_agent.ini', 'neutron', {
+{{ config_file('neutron-gateway-metadata', 'neutron', 'metadata_agent.ini', {
      'DEFAULT': {'nova_metadata_host': controller,
                  'metadata_proxy_shared_secret': openstack.secrets.metadata_proxy_secret},
    }, 'neutron-gateway-packages') }}

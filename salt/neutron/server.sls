@@ -6,13 +6,14 @@
     Debian runs the API under uWSGI: no AMQP heartbeats, as for nova-api
     (see nova.controller). #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
-{%- from "macros.jinja" import db_url, auth_section, config_file with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
+{%- set files = openstack.ini_files.neutron %}
 
 neutron-server-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.neutron_server | json }}
 
-{{ config_file('neutron-server-config', openstack.config.neutron, 'neutron', {
+{{ config_file('neutron-server-config', 'neutron', 'neutron.conf', {
      'DEFAULT': {'core_plugin': 'ml2', 'service_plugins': '', 'transport_url': urls.transport,
                  'auth_strategy': 'keystone',
                  'notify_nova_on_port_status_changes': true,
@@ -25,7 +26,7 @@ neutron-server-packages:
      'experimental': {'linuxbridge': true},
    }, 'neutron-server-packages') }}
 
-{{ config_file('neutron-server-ml2', '/etc/neutron/plugins/ml2/ml2_conf.ini', 'neutron', {
+{{ config_file('neutron-server-ml2', 'neutron', 'ml2_conf.ini', {
      'ml2': {'type_drivers': 'flat', 'tenant_network_types': '',
              'mechanism_drivers': 'linuxbridge', 'extension_drivers': 'port_security'},
      'ml2_type_flat': {'flat_networks': openstack.network.provider.physical_network},
@@ -34,11 +35,11 @@ neutron-server-packages:
 neutron-server-db-sync:
   cmd.run:
     - name: >-
-        su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf
-        --config-file /etc/neutron/plugins/ml2/ml2_conf.ini upgrade heads' neutron
+        su -s /bin/sh -c 'neutron-db-manage --config-file {{ files['neutron.conf'] }}
+        --config-file {{ files['ml2_conf.ini'] }} upgrade heads' neutron
     - unless: >-
-        su -s /bin/sh -c 'neutron-db-manage --config-file /etc/neutron/neutron.conf
-        --config-file /etc/neutron/plugins/ml2/ml2_conf.ini has_offline_migrations' neutron
+        su -s /bin/sh -c 'neutron-db-manage --config-file {{ files['neutron.conf'] }}
+        --config-file {{ files['ml2_conf.ini'] }} has_offline_migrations' neutron
         && mysql -N -e 'SELECT 1 FROM neutron.alembic_version LIMIT 1' | grep -q 1
     - require:
       - openstack_config: neutron-server-config
@@ -67,18 +68,10 @@ neutron-server-configure-mappers:
 
         orm.configure_mappers()
 
-neutron-server-uwsgi-import:
-  openstack_config.present:
-    - name: {{ openstack.neutron_api_uwsgi }}
-    - sections:
-        uwsgi:
-          pythonpath: /usr/local/lib/openstack-salt
-          import: neutron_configure_mappers
-    - require:
-      - file: neutron-server-configure-mappers
-      - pkg: neutron-server-packages
-    - watch_in:
-      - service: neutron-server-services
+{%-   set uwsgi_import = {'uwsgi': {'pythonpath': '/usr/local/lib/openstack-salt',
+                                    'import': 'neutron_configure_mappers'} } %}
+{{ ini_options('neutron-server-uwsgi-import', 'neutron', openstack.neutron_api_uwsgi, uwsgi_import,
+               ['file: neutron-server-configure-mappers', 'pkg: neutron-server-packages'], 'neutron-server-services') }}
 {%- endif %}
 
 neutron-server-services:

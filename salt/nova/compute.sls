@@ -5,7 +5,7 @@
     and the placement, neutron and VNC settings. The instances' disks are on
     the shared volume, so a live migration moves only memory. #}
 {%- from "map.jinja" import openstack, host, nova_common, virt_type with context %}
-{%- from "macros.jinja" import auth_section, config_file with context %}
+{%- from "macros.jinja" import auth_section, config_file, ini_options with context %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': openstack.storage.mountpoint},
@@ -34,23 +34,16 @@ nova-compute-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.nova_compute | json }}
 
-{{ config_file('nova-compute-config', openstack.config.nova, 'nova', sections, 'nova-compute-packages') }}
+{{ config_file('nova-compute-config', 'nova', 'nova.conf', sections, 'nova-compute-packages') }}
 
-{%- if openstack.config.nova_compute %}
+{%- if 'nova-compute.conf' in openstack.ini_files.nova %}
 
 # Debian's nova-compute reads this file after nova.conf, and it sets
 # virt_type=kvm: the hypervisor is set here too, or it wins. (Seen in the
 # lab: "Could not access KVM kernel module" with virt_type qemu in nova.conf.)
-nova-compute-hypervisor:
-  openstack_config.present:
-    - name: {{ openstack.config.nova_compute }}
-    - sections:
-        libvirt:
-          virt_type: {{ virt_type }}
-    - require:
-      - pkg: nova-compute-packages
-    - watch_in:
-      - service: nova-compute-service
+{%-   set hypervisor = {'libvirt': {'virt_type': virt_type} } %}
+{{ ini_options('nova-compute-hypervisor', 'nova', 'nova-compute.conf', hypervisor,
+               'pkg: nova-compute-packages', 'nova-compute-service') }}
 {%- endif %}
 
 nova-compute-service:

@@ -29,8 +29,8 @@ nova-controller-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.nova_controller | json }}
 
-{{ config_file('nova-controller-config', openstack.config.nova, 'nova', sections, 'nova-controller-packages') }}
-{{ uwsgi_connection_close('nova-controller-uwsgi', openstack.uwsgi_close.get('nova_controller'), 'nova-controller-packages', 'nova-controller-services') }}
+{{ config_file('nova-controller-config', 'nova', 'nova.conf', sections, 'nova-controller-packages') }}
+{{ uwsgi_connection_close('nova-controller-uwsgi', 'nova', openstack.uwsgi_close.get('nova', []), 'nova-controller-packages', 'nova-controller-services') }}
 
 # Step 43: the API database first, then the cells, then the main schema.
 nova-controller-api-db-sync:

@@ -7,7 +7,7 @@ placement-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.placement | json }}
 
-{{ config_file('placement-config', openstack.config.placement, 'placement', {
+{{ config_file('placement-config', 'placement', 'placement.conf', {
      'placement_database': {'connection': db_url('placement')},
      'api': {'auth_strategy': 'keystone'},
      'keystone_authtoken': auth_section('placement') | load_json,

@@ -6,9 +6,9 @@ host is touched.
 """
 
 import yaml
-from conftest import HOSTS
 
 STAGES = [
+    "openstack-stage-1-secrets",
     "openstack-stage-1-validate",
     "openstack-stage-2-sync",
     "openstack-stage-3-gateway-nat",
@@ -19,6 +19,7 @@ STAGES = [
 # (three-host pillar: compute1 is the gateway).
 ALL = "compute1,compute2,controller"
 ORDER = [
+    ("openstack-stage-1-secrets", None),
     ("openstack-stage-1-validate", None),
     ("openstack-stage-2-sync", ALL),
     ("openstack-stage-3-gateway-nat", "compute1"),
@@ -29,7 +30,7 @@ ORDER = [
     ("openstack-stage-5-glusterfs-volume", "controller"),
     ("openstack-stage-5-glusterfs-mounts", ALL),
     ("openstack-stage-6-kvm", "compute1,compute2"),
-    ("openstack-stage-6-publish-host-keys", "compute1,compute2"),
+    ("openstack-stage-6-kvm-migration-mine", "compute1,compute2"),
     ("openstack-stage-6-kvm-migration", "compute1,compute2"),
     ("openstack-stage-7-controller", "controller"),
     ("openstack-stage-8-compute", "compute1,compute2"),
@@ -61,20 +62,24 @@ def test_stage_order_and_targets(salt_run):
         return None
 
     ordered = sorted(chunks, key=lambda sid: arg(chunks[sid], "order"))
+    assert "openstack-stage-1-secrets" in chunks
     expected = ORDER
     published = salt_run.run("mine.get", "compute1,compute2", "openstack_ssh_host_keys", "list")
     if sorted(published.data) == ["compute1", "compute2"]:
         # both hosts' SSH host keys are in the mine already: no nudge needed
-        expected = [step for step in ORDER if step[0] != "openstack-stage-6-publish-host-keys"]
+        expected = [step for step in ORDER if step[0] != "openstack-stage-6-kvm-migration-mine"]
     assert [(sid, arg(chunks[sid], "tgt")) for sid in ordered] == expected
     for previous, sid in zip(ordered, ordered[1:], strict=False):
         assert arg(chunks[sid], "require") == [previous], sid
 
 
-def test_first_stages_run_in_test_mode(salt_run, pillar_root):
+def test_first_stages_run_in_test_mode(salt_run, pillar_root, hosts):
     """validate, sync, gateway and common under test=True on the real
     minions: each result True or None. (The later stages plan against packages an earlier
     stage would install; they are checked for real in the lab.)"""
+    secrets = pillar_root / "secrets" / "generated.sls"
+    before = secrets.read_text() if secrets.exists() else None
+    have = set(yaml.safe_load(before)["openstack"]["secrets"]) if before else set()
     ret = salt_run.run(
         "state.orchestrate", "openstack", "test=True", 'pillar={"stop_after": "common"}'
     )
@@ -86,28 +91,43 @@ def test_first_stages_run_in_test_mode(salt_run, pillar_root):
     assert "the pillar is valid (3 hosts)" in stages["openstack-stage-1-validate"]["name"]
     # The common stage reached every host and planned its states there.
     common = stages["openstack-stage-4-common"]["changes"]["ret"]
-    assert sorted(common) == HOSTS
+    assert sorted(common) == hosts
     for host, states in common.items():
         planned = {s["__id__"]: s["result"] for s in states.values()}
-        assert {f"common-hosts-{h}" for h in HOSTS} <= set(planned), host
+        assert {f"common-hosts-{h}" for h in hosts} <= set(planned), host
         assert "common-time-service" in planned, host
         assert all(r in (True, None) for r in planned.values()), (host, planned)
-    # Stage 1 generated the secrets into the (git-ignored) pillar file, 0600.
+    # Nothing was written: the secrets that would be generated are listed.
+    assert (secrets.read_text() if secrets.exists() else None) == before
+    comment = stages["openstack-stage-1-secrets"]["comment"]
+    assert comment.startswith("would generate: "), comment
+    listed = set(comment.removeprefix("would generate: ").split(", ")) - {"nothing"}
+    assert "admin_password" in listed | have
+    assert not listed & have
+
+
+def test_stage_one_generates_the_secrets(salt_run, pillar_root):
+    """The real run's stage 1 writes the missing secrets into the
+    (git-ignored) pillar file, 0600, and touches no host."""
+    ret = salt_run.run("state.orchestrate", "openstack", 'pillar={"stop_after": "validate"}')
+    assert ret.returncode == 0, ret.stdout
+    assert sorted(stage_results(ret)) == ["openstack-stage-1-secrets", "openstack-stage-1-validate"]
     secrets = pillar_root / "secrets" / "generated.sls"
     assert secrets.stat().st_mode & 0o777 == 0o600
     generated = yaml.safe_load(secrets.read_text())["openstack"]["secrets"]
     assert len(generated["admin_password"]) >= 32
 
 
-def test_secrets_are_kept(salt_run, pillar_root):
-    before = (pillar_root / "secrets" / "generated.sls").read_text()
+def test_secrets_are_kept(salt_run, secrets):
+    """A second `openstack.secrets` generates none and leaves the file as it was."""
+    before = secrets.read_text()
     ret = salt_run.run("openstack.secrets")
     assert ret.returncode == 0
     assert ret.data["generated"] == []
-    assert (pillar_root / "secrets" / "generated.sls").read_text() == before
+    assert secrets.read_text() == before
 
 
-def test_secrets_reach_only_the_host_map(master, minions, salt_run):
+def test_secrets_reach_only_the_host_map(master, minions, salt_run, secrets):
     cli = master.salt_cli(timeout=120)
     ret = cli.run("pillar.keys", "openstack:secrets", minion_tgt="compute2")
     assert {"nova_db_password", "admin_password", "rabbitmq_password"} <= set(ret.data)
@@ -154,4 +174,29 @@ def test_stop_after_a_stage(salt_run):
         "state.orchestrate", "openstack", "test=True", 'pillar={"stop_after": "sync"}'
     )
     assert ret.returncode == 0, ret.stdout
-    assert sorted(stage_results(ret)) == STAGES[:2]
+    assert sorted(stage_results(ret)) == STAGES[:3]
+
+
+def test_an_unknown_stage_name_stops_at_stage_one(salt_run):
+    """A typo in stop_after (or only) does not run every stage: the run
+    stops at stage 1 and lists the names there are (salt/stages.yaml)."""
+    for pillar in ('{"stop_after": "glusterf"}', '{"only": "kvm,computes"}'):
+        ret = salt_run.run("state.orchestrate", "openstack", "test=True", f"pillar={pillar}")
+        assert ret.returncode != 0, pillar
+        stages = stage_results(ret)
+        assert sorted(stages) == ["openstack-stage-1-validate"], pillar
+        name = stages["openstack-stage-1-validate"]["name"]
+        assert "is not a stage; the stages are validate, sync, gateway, common" in name, name
+        assert ("'glusterf'" in name) or ("'computes'" in name), name
+
+
+def test_only_one_stage(salt_run):
+    """only=<stage> plans stage 1 and that stage, nothing before or after."""
+    ret = salt_run.run("state.orchestrate", "openstack", "test=True", 'pillar={"only": "gateway"}')
+    assert ret.returncode == 0, ret.stdout
+    assert sorted(stage_results(ret)) == [
+        "openstack-stage-1-secrets",
+        "openstack-stage-1-validate",
+        "openstack-stage-3-gateway-nat",
+        "openstack-stage-3-gateway-routes",
+    ]

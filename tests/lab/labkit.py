@@ -12,6 +12,8 @@ import time
 import yaml
 from salt.utils.dictupdate import merge
 
+from _runners._openstack import data as tree_data
+
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(PROJECT, ".venv", "bin")
 RUN = os.path.join(PROJECT, ".run")
@@ -24,7 +26,11 @@ def _yaml(*parts):
 
 
 HOSTS = _yaml("openstack", "hosts.sls")["openstack"]["hosts"]
-CLOUD = _yaml("openstack", "cloud.sls")["openstack"]
+# What the states see (defaults, OS family, release, then the pillar files),
+# merged as map.jinja and openstack.validate merge it.
+CLOUD = tree_data.effective(
+    tree_data.tree(os.path.join(PROJECT, "salt")), _yaml("openstack", "cloud.sls")["openstack"]
+)
 LABP = _yaml("lab.sls")
 LABCFG = LABP["lab"]
 PUBLIC_IP = LABP["openstack"]["public_ip"]

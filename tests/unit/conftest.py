@@ -6,6 +6,7 @@ Unit tests: the project's custom Salt modules loaded straight from
 
 import pytest
 
+from tests.support.gluster import FakeGluster
 from tests.support.paths import REPO
 from tests.support.pillars import load_extension
 
@@ -24,3 +25,15 @@ def extension():
             return load_extension(kind, name)
 
     return load
+
+
+@pytest.fixture
+def fake():
+    """The gluster CLI the gluster modules call, answering from captures."""
+    return FakeGluster()
+
+
+@pytest.fixture
+def gluster(extension):
+    """The gluster execution module (its state module's unit tests use it too)."""
+    return extension("_modules", "gluster")

@@ -12,17 +12,7 @@ from unittest.mock import patch
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
-from tests.support.gluster import DISTREP_BRICKS, VM_BRICKS, B, FakeGluster
-
-
-@pytest.fixture
-def fake():
-    return FakeGluster()
-
-
-@pytest.fixture
-def gluster(extension):
-    return extension("_modules", "gluster")
+from tests.support.gluster import DISTREP_BRICKS, VM_BRICKS, B
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from unittest.mock import patch
 
 import pytest
 
-from tests.support.gluster import DISTREP_BRICKS, VM_BRICKS, XML, FakeGluster
+from tests.support.gluster import DISTREP_BRICKS, VM_BRICKS, XML
 
 FUNCTIONS = (
     "peer_status",
@@ -28,16 +28,6 @@ FUNCTIONS = (
     "option_equal",
 )
 VIRT = {"performance.strict-o-direct": "on", "network.remote-dio": "disable"}
-
-
-@pytest.fixture
-def fake():
-    return FakeGluster()
-
-
-@pytest.fixture
-def gluster(extension):
-    return extension("_modules", "gluster")
 
 
 @pytest.fixture

@@ -294,7 +294,7 @@ def secrets(test=None):
     return {"path": path, "generated": new, "kept": len(current) - len(new), "test": False}
 
 
-def validate(pillar=None, path=None, pending_secrets=False):
+def validate(pillar=None, path=None, pending_secrets=True):
     """
     Check the data the states will see and report every problem at once:
     the master's pillar for a host of the map (the controller's: every
@@ -314,8 +314,10 @@ def validate(pillar=None, path=None, pending_secrets=False):
         merged over the pillar (and over ``path``), like a file.
 
     pending_secrets
-        True: a missing secret that ``openstack.secrets`` would generate is
-        not a problem (the orchestration validates before its secrets step).
+        True (default): a missing secret that ``openstack.secrets`` would
+        generate is not a problem, only counted in the comment (stage 1
+        generates it before any host is touched, so an edit can be checked
+        before the first deployment). False: every secret must exist.
 
     Exits non-zero when there is a problem.
 
@@ -365,7 +367,9 @@ def validate(pillar=None, path=None, pending_secrets=False):
     if assumed:
         notes.append(f"no grains cached for {', '.join(assumed)}: taken for Debian 12")
     if pending:
-        notes.append(f"{len(pending)} secret(s) to generate")
+        notes.append(
+            f"{len(pending)} secret(s) to generate (stage 1 or `salt-run openstack.secrets`)"
+        )
     suffix = "".join(f"; {note}" for note in notes)
     if problems:
         # salt-run exits with the returned retcode; orchestrate's salt.runner

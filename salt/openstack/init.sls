@@ -14,7 +14,7 @@
     again; or run one stage alone once the stages before it have run:
       salt-run state.orchestrate openstack pillar='{"stop_after": "glusterfs"}'
       salt-run state.orchestrate openstack pillar='{"only": "kvm"}' #}
-{%- from "stages.jinja" import stages, stage_names, step_hosts with context %}
+{%- from "stages.jinja" import stages, stage_names, step_hosts, step_timeout with context %}
 {%- set stop_after = salt['pillar.get']('stop_after') %}
 {%- set only = salt['pillar.get']('only') %}
 {%- if only is string %}
@@ -55,16 +55,22 @@ openstack-stage-1-validate:
 
 {#- The secrets the user did not set, generated once into
     pillar/secrets/generated.sls (master side). Under test=True they are
-    only listed. #}
-{%-   if dry_run %}
-{%-     set pending = salt['saltutil.runner']('openstack.secrets', test=true) %}
+    only listed; when none is missing, nothing runs (and nothing changes). #}
+{%-   set pending = salt['saltutil.runner']('openstack.secrets', test=true) %}
+{%-   if dry_run or not pending.generated %}
 
 openstack-stage-1-secrets:
   test.configurable_test_state:
     - name: openstack.secrets
     - result: true
     - changes: {{ pending.generated | length > 0 }}
-    - comment: {{ ('would generate: ' ~ (pending.generated | join(', ') or 'nothing')) | yaml_dquote }}
+{%-     if pending.generated %}
+    - comment: {{ ('would generate: ' ~ pending.generated | join(', ')) | yaml_dquote }}
+{%-     elif dry_run %}
+    - comment: "would generate: nothing"
+{%-     else %}
+    - comment: {{ ('nothing to generate: every secret is set (' ~ pending.kept ~ ')') | yaml_dquote }}
+{%-     endif %}
 {%-   else %}
 
 openstack-stage-1-secrets:
@@ -97,6 +103,7 @@ openstack-stage-{{ stage.number }}-{{ step.name }}-mine:
     - name: mine.update
     - tgt: {{ unpublished | join(',') }}
     - tgt_type: list
+    - timeout: {{ step.get('timeout', step_timeout) }}
     - require:
       - {{ ns.previous }}
 {%-             set ns.previous = 'openstack-stage-' ~ stage.number ~ '-' ~ step.name ~ '-mine' %}
@@ -109,6 +116,8 @@ openstack-stage-{{ stage.number }}-{{ step.name }}:
     - tgt: {{ targets | join(',') }}
     - tgt_type: list
     - sls: {{ step.sls | json }}
+    # see step_timeout in salt/stages.yaml
+    - timeout: {{ step.get('timeout', step_timeout) }}
 {%-         if not step.get('parallel', true) %}
     - batch: 1
 {%-         endif %}

@@ -71,6 +71,9 @@ def test_stage_order_and_targets(salt_run):
     assert [(sid, arg(chunks[sid], "tgt")) for sid in ordered] == expected
     for previous, sid in zip(ordered, ordered[1:], strict=False):
         assert arg(chunks[sid], "require") == [previous], sid
+    # every step that targets hosts waits for slow ones (stages.yaml step_timeout)
+    for sid in ordered[2:]:
+        assert arg(chunks[sid], "timeout") == 120, sid
 
 
 def test_first_stages_run_in_test_mode(salt_run, pillar_root, hosts):

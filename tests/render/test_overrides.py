@@ -68,3 +68,32 @@ def test_no_override_changes_nothing(minion):
         show(minion("guide", "debian12", "controller"), "neutron.server"), "neutron-server-config"
     )[1]
     assert "debug" not in plain["sections"]["DEFAULT"]
+
+
+def test_a_removed_override_is_removed_from_the_file(minion, tmp_path):
+    """The host records which options overrides set (names only); an option
+    a former override set and nothing sets now is deleted from the file."""
+    record = tmp_path / "config-overrides" / "nova" / "nova.conf.json"
+    record.parent.mkdir(parents=True)
+    record.write_text('{"DEFAULT": ["cpu_allocation_ratio", "my_ip"], "scheduler": ["x"]}')
+    local = {
+        "openstack": {
+            "state_dir": str(tmp_path),
+            "config_overrides": {"nova": {"nova.conf": {"scheduler": {"x": 1}}}},
+        }
+    }
+    result = show(minion("guide", "debian12", "compute2", local=local), "nova.compute")
+    _, args = state_args(result, "nova-compute-config")
+    # my_ip is still set by the states: only the orphan goes
+    assert args["absent"] == {"DEFAULT": ["cpu_allocation_ratio"]}
+    assert args["sections"]["scheduler"] == {"x": 1}
+    _, rec = state_args(result, "nova-compute-config-overrides")
+    assert rec["name"] == str(record)
+    assert rec["dataset"] == {"scheduler": ["x"]}
+
+
+def test_no_record_without_overrides(minion):
+    result = show(minion("guide", "debian12", "compute2"), "nova.compute")
+    assert "nova-compute-config-overrides" not in result
+    _, args = state_args(result, "nova-compute-config")
+    assert "absent" not in args

@@ -52,11 +52,14 @@ lint: venv
 # `make lab STOP_AFTER=glusterfs` stops the deployment after that stage (the
 # names are salt/stages.yaml's) and skips the verification; a later `make lab`
 # carries on from where it is. `make lab ONLY=kvm` runs one stage alone.
+# At the end: each host's CPU seconds since the orchestration began (its
+# container's cgroup), their total, and wall / (CPU seconds / cores).
 STOP_AFTER ?=
 ONLY ?=
 ORCH_PILLAR := $(if $(STOP_AFTER),pillar='{"stop_after": "$(STOP_AFTER)"}',$(if $(ONLY),pillar='{"only": "$(ONLY)"}'))
 lab: setup
 	$(BIN)/salt-run lab.up
+	@$(BIN)/salt-run -l critical --out=quiet lab.cpu
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-verbose=False state.orchestrate openstack $(ORCH_PILLAR); rc=$$?; \
 	echo "orchestration: $$((SECONDS - start)) s, exit $$rc"; exit $$rc
@@ -64,9 +67,13 @@ ifeq ($(STOP_AFTER)$(ONLY),)
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-output=full state.orchestrate openstack.verify; rc=$$?; \
 	echo "verification: $$((SECONDS - start)) s, exit $$rc"; \
+	echo "CPU seconds of the hosts since the orchestration began:"; \
+	$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved; \
 	$(BIN)/salt-run lab.access; exit $$rc
 else
 	@echo "stopped as asked ($(if $(STOP_AFTER),after stage $(STOP_AFTER),stage $(ONLY) only)): no verification; 'make lab' carries on"
+	@echo "CPU seconds of the hosts since the orchestration began:"
+	@$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved
 endif
 
 lab-down: setup

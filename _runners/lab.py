@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 
-from _lab import containers, daemons, network, settings, system
+from _lab import containers, daemons, network, settings, system, usage
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,36 @@ def status():
     ret["containers"] = containers.status(cfg, where)
     ret["loop devices"] = containers.loops_for(where["lab"])
     return ret
+
+
+def cpu(since=None, wall=None):
+    """
+    CPU seconds of each lab host, from its container's cgroup. Without
+    ``since``: the seconds used since each container started, also saved in
+    ``.run/lab/cpu.json``. With ``since=saved``: what each host used since
+    that save, the total, and wall / (CPU seconds / this machine's cores),
+    with ``wall`` the seconds since the save unless given (`make lab`
+    prints it for the orchestration and the verification together).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run lab.cpu
+        salt-run lab.cpu since=saved
+    """
+    where = settings.paths(__opts__)
+    cfg = settings.saved(__opts__, where)
+    path = os.path.join(where["lab"], "cpu.json")
+    now = usage.snapshot(cfg["machines"])
+    if since is None:
+        usage.save(path, now)
+        return now
+    if since != "saved":
+        raise CommandExecutionError("since: only 'saved' (the last `salt-run lab.cpu`)")
+    if wall is None:
+        wall = time.time() - os.path.getmtime(path) if os.path.exists(path) else 0
+    return usage.report(usage.load(path), now, round(float(wall), 1), os.cpu_count() or 1)
 
 
 def access():

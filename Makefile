@@ -56,6 +56,8 @@ lint: venv
 # container's cgroup), their total, and wall / (CPU seconds / cores).
 STOP_AFTER ?=
 ONLY ?=
+LAB_CPU := echo "CPU seconds of the hosts since the orchestration began:"; \
+	$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved
 ORCH_PILLAR := $(if $(STOP_AFTER),pillar='{"stop_after": "$(STOP_AFTER)"}',$(if $(ONLY),pillar='{"only": "$(ONLY)"}'))
 lab: setup
 	$(BIN)/salt-run lab.up
@@ -67,13 +69,11 @@ ifeq ($(STOP_AFTER)$(ONLY),)
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-output=full state.orchestrate openstack.verify; rc=$$?; \
 	echo "verification: $$((SECONDS - start)) s, exit $$rc"; \
-	echo "CPU seconds of the hosts since the orchestration began:"; \
-	$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved; \
+	$(LAB_CPU); \
 	$(BIN)/salt-run lab.access; exit $$rc
 else
 	@echo "stopped as asked ($(if $(STOP_AFTER),after stage $(STOP_AFTER),stage $(ONLY) only)): no verification; 'make lab' carries on"
-	@echo "CPU seconds of the hosts since the orchestration began:"
-	@$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved
+	@$(LAB_CPU)
 endif
 
 lab-down: setup

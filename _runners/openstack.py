@@ -359,10 +359,12 @@ def validate(pillar=None, path=None, pending_secrets=True):
     openstack = full.get("openstack") if isinstance(full.get("openstack"), dict) else {}
     hosts = list(openstack.get("hosts") or {}) if isinstance(openstack.get("hosts"), dict) else []
     platforms = _platforms(hosts)
+    tree = _tree()  # read once for both uses below
     pending = ()
     if pending_secrets:
-        pending = checks.to_generate(secret_names(openstack), _generated(_secrets_path()))
-    problems = check(full, platforms=platforms, pending=pending)
+        names = checks.secret_names(data.effective(tree, openstack))
+        pending = checks.to_generate(names, _generated(_secrets_path()))
+    problems = checks.check(full, tree, platforms=platforms, pending=pending)
     assumed = sorted(host for host, grains in platforms.items() if grains is None)
     if assumed:
         notes.append(f"no grains cached for {', '.join(assumed)}: taken for Debian 12")

@@ -53,14 +53,20 @@ def group_alive(pgid):
     return True
 
 
+def _terminate(send, alive, timeout):
+    """TERM through ``send(signal)``, wait up to ``timeout`` s while
+    ``alive()``, then KILL what is left."""
+    send(signal.SIGTERM)
+    deadline = time.time() + timeout
+    while time.time() < deadline and alive():
+        time.sleep(0.2)
+    if alive():
+        send(signal.SIGKILL)
+
+
 def stop_group(pgid, timeout=15):
     """TERM a process group, and KILL it if it outlives ``timeout`` s."""
-    os.killpg(pgid, signal.SIGTERM)
-    deadline = time.time() + timeout
-    while time.time() < deadline and group_alive(pgid):
-        time.sleep(0.2)
-    if group_alive(pgid):
-        os.killpg(pgid, signal.SIGKILL)
+    _terminate(lambda sig: os.killpg(pgid, sig), lambda: group_alive(pgid), timeout)
 
 
 def stop_pid(pidfile, timeout=15):
@@ -82,12 +88,7 @@ def stop_pid(pidfile, timeout=15):
     if pgid is not None:
         stop_group(pgid, timeout)
     else:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.time() + timeout
-        while time.time() < deadline and process_alive(pid):
-            time.sleep(0.2)
-        if process_alive(pid):
-            os.kill(pid, signal.SIGKILL)
+        _terminate(lambda sig: os.kill(pid, sig), lambda: process_alive(pid), timeout)
     if os.path.exists(pidfile):
         os.unlink(pidfile)
     return True

@@ -121,9 +121,7 @@ openstack-stage-{{ stage.number }}-{{ step.name }}:
 {%-         if not step.get('parallel', true) %}
     - batch: 1
 {%-         endif %}
-{%-         if step.sls == ['sync'] %}
-    # Syncing modules changes nothing on the cloud: done even under test=True,
-    # so the stages after it can be planned with the modules they use.
+{%-         if step.get('even_in_test') %}
     - test: false
 {%-         endif %}
     - require:

@@ -54,13 +54,16 @@ lint: venv
 # carries on from where it is. `make lab ONLY=kvm` runs one stage alone.
 # At the end: each host's CPU seconds since the orchestration began (its
 # container's cgroup), their total, and wall / (CPU seconds / cores).
+# `make lab LAB_SUITE=bookworm` makes the hosts Debian 12 instead of pillar
+# lab:suite's (trixie); a running lab keeps its suite (make lab-down first).
 STOP_AFTER ?=
 ONLY ?=
+LAB_SUITE ?=
 LAB_CPU := echo "CPU seconds of the hosts since the orchestration began:"; \
 	$(BIN)/salt-run -l critical --out=yaml lab.cpu since=saved
 ORCH_PILLAR := $(if $(STOP_AFTER),pillar='{"stop_after": "$(STOP_AFTER)"}',$(if $(ONLY),pillar='{"only": "$(ONLY)"}'))
 lab: setup
-	$(BIN)/salt-run lab.up
+	$(BIN)/salt-run lab.up $(if $(LAB_SUITE),suite=$(LAB_SUITE))
 	@$(BIN)/salt-run -l critical --out=quiet lab.cpu
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-verbose=False state.orchestrate openstack $(ORCH_PILLAR); rc=$$?; \

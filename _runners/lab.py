@@ -1,11 +1,13 @@
 """
 The lab: the guide's hosts as privileged LXC containers on this machine.
 
-Every host of the pillar host map (``openstack:hosts``) becomes a Debian 12
-system container (systemd inside, salt-minion of the master's version), wired
-like the guide inside a network namespace of its own: a LAN bridge every host
-sits on, a public bridge only the gateway's second NIC reaches, and one veth
-uplink to this machine, which masquerades it upstream. The project's
+Every host of the pillar host map (``openstack:hosts``) becomes a Debian
+system container (``lab:suite``: trixie or bookworm; systemd inside,
+salt-minion of the master's version), wired like the guide inside a network
+namespace of its own: a LAN bridge every host sits on, a public bridge only
+the gateway's public NIC reaches, a provider bridge (no address: the
+instances' network) the hosts' provider NICs are on, and one veth uplink to
+this machine, which masquerades it upstream. The project's
 salt-master runs on this machine from ``.venv/``; the minions reach it through
 the namespace's LAN address, which forwards tcp 4505/4506 and nothing else.
 The wiring parameters are in ``pillar/lab.sls``; ``lab/README.md`` draws them.
@@ -47,15 +49,21 @@ def __virtual__():
     return __virtualname__
 
 
-def up(wait=60):
+def up(wait=60, suite=None):
     """
     Bring the lab up: install this machine's tools if missing, build (once) the
-    Debian 12 rootfs, wire the network namespace, start apt-cacher-ng and the
-    project's salt-master, start one container per host of the host map and
-    wait until every minion answers test.ping. Running it again is harmless.
+    rootfs of the lab's Debian suite, wire the network namespace, start
+    apt-cacher-ng and the project's salt-master, start one container per host
+    of the host map and wait until every minion answers test.ping. Running it
+    again is harmless.
 
     wait
         seconds to wait for the minions (0: do not wait). Default 60.
+
+    suite
+        the hosts' Debian suite: ``trixie`` or ``bookworm``. Default: the
+        running lab's, else pillar ``lab:suite``. A running lab keeps its
+        suite (``lab.down`` first to change it).
 
     CLI Example:
 
@@ -63,13 +71,19 @@ def up(wait=60):
 
         salt-run lab.up
         salt-run lab.up wait=0
+        salt-run lab.up suite=bookworm
     """
     system.require_root()
     started = time.time()
     timings = {}
     where = settings.paths(__opts__)
+    running = settings.saved(__opts__, where)["suite"] if os.path.exists(where["state"]) else None
+    if suite and running and suite != running:
+        raise CommandExecutionError(
+            "suite=%s: the lab is up with %s; `salt-run lab.down` first" % (suite, running)
+        )
     installed = system.ensure_host_packages()
-    cfg = settings.settings(__opts__)
+    cfg = settings.settings(__opts__, suite=suite or running)
     for directory in (where["lab"], where["lxcpath"], os.path.join(where["lab"], "hosts")):
         os.makedirs(directory, exist_ok=True)
     # Saved first: whatever follows, `down` knows what to look for.
@@ -103,6 +117,7 @@ def up(wait=60):
     answered = containers.ping(names, int(wait), where["conf_dir"]) if int(wait) else []
     timings["minions"] = round(time.time() - step, 1)
     result = {
+        "suite": cfg["suite"],
         "installed": installed,
         "started": started_now,
         "answered test.ping": answered,
@@ -164,8 +179,8 @@ def down(purge=False):
 
 def status():
     """
-    What of the lab exists now: the namespace, uplink, NAT rule, daemons,
-    containers (state and addresses), brick mounts.
+    What of the lab exists now: its suite, the namespace, its bridges, the
+    uplink, NAT rule, daemons, containers (state and addresses), brick mounts.
 
     CLI Example:
 
@@ -175,7 +190,8 @@ def status():
     """
     where = settings.paths(__opts__)
     cfg = settings.saved(__opts__, where)
-    ret = network.status(cfg)
+    ret = {"suite": cfg["suite"]}
+    ret.update(network.status(cfg))
     ret.update(daemons.status(where))
     ret["containers"] = containers.status(cfg, where)
     ret["loop devices"] = containers.loops_for(where["lab"])

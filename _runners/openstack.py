@@ -113,7 +113,7 @@ def check(pillar, platforms=None, pending=()):
 
     platforms
         host -> its grains (``os_family``, ``os``, ``osmajorrelease``), or
-        None for a host whose OS is unknown: it is taken for Debian 12. The
+        None for a host whose OS is unknown: it is taken for Debian 13. The
         default: every host unknown.
 
     pending
@@ -301,7 +301,7 @@ def validate(pillar=None, path=None, pending_secrets=True):
     pillar file, generated secrets and pillar/local.sls included) over the
     tree's defaults, OS family and release data, as map.jinja merges them.
     Each host's OS comes from the master's grains cache; a host it has no
-    grains of is taken for Debian 12 (the comment names such hosts).
+    grains of is taken for Debian 13 (the comment names such hosts).
 
     path
         A pillar file to check before deploying it. A file named like one
@@ -367,7 +367,7 @@ def validate(pillar=None, path=None, pending_secrets=True):
     problems = checks.check(full, tree, platforms=platforms, pending=pending)
     assumed = sorted(host for host, grains in platforms.items() if grains is None)
     if assumed:
-        notes.append(f"no grains cached for {', '.join(assumed)}: taken for Debian 12")
+        notes.append(f"no grains cached for {', '.join(assumed)}: taken for Debian 13")
     if pending:
         notes.append(
             f"{len(pending)} secret(s) to generate (stage 1 or `salt-run openstack.secrets`)"

@@ -4,6 +4,10 @@
 # .run/conf.d/lab.conf, removed by `salt-run lab.down`), so a real deployment
 # never sees it. lab/README.md draws the wiring.
 lab:
+  # The hosts' Debian suite: trixie (Debian 13) or bookworm (Debian 12), one
+  # cached rootfs each. `make lab LAB_SUITE=bookworm` (`salt-run lab.up
+  # suite=bookworm`) overrides it; a running lab keeps the suite it has.
+  suite: trixie
   # Everything the lab wires lives in this network namespace; this machine
   # keeps its own routes, addresses and firewall.
   netns: oslab
@@ -18,6 +22,10 @@ lab:
   # The namespace is its router (first address) and NATs it upstream.
   public_bridge: br-public
   public_cidr: 198.51.100.0/24
+  # The instances' provider network: every host's `interfaces:provider` NIC
+  # (when it is not its LAN NIC) is on this bridge. The namespace only
+  # switches it: no address, no route, no NAT (its router is the gateway).
+  provider_bridge: br-provider
   # The one link between this machine and the namespace (a veth pair). This
   # machine gets the first address, the namespace the second; this machine
   # masquerades the second one out of its default route.
@@ -48,6 +56,10 @@ openstack:
   # The gateway's address on the lab's public network (noVNC proxy,
   # dashboard): reach it from this machine with `ip netns exec oslab ...`.
   public_ip: 198.51.100.161
+  network:
+    # This machine's kernel has no openvswitch module: Open vSwitch's
+    # userspace datapath (real hosts keep `system`).
+    datapath_type: netdev
   cinder:
     # This machine's kernel has no device-mapper, so no LVM inside the lab:
     # Cinder's API and scheduler are deployed, cinder-volume on LVM is not.

@@ -1,5 +1,5 @@
 """
-The lab's containers: the cached Debian rootfs (built by
+The lab's containers: the cached Debian rootfs of the lab's suite (built by
 ``lab/build-rootfs.sh``) under an overlay per host, a brick image per compute
 host, each clone's identity (machine-id, SSH host keys, minion key pair, the
 master's key pinned), its LXC configuration, the ``lxc-*`` calls (inside the
@@ -17,7 +17,7 @@ import salt.crypt
 import salt.version
 
 from . import network
-from .settings import guest_dir
+from .settings import guest_dir, rootfs_dir
 from .system import PROJECT, lab_script, run, salt_bin, write
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,16 @@ def minion_requirements():
 
 
 def build_rootfs(cfg):
-    """Build the cached rootfs unless it exists; returns the script's report."""
+    """Build the cached rootfs of the lab's suite unless it exists; returns the
+    script's report."""
     build = run(
-        [lab_script("build-rootfs.sh"), cfg["cache_dir"], minion_requirements(), cfg["mirror"]],
+        [
+            lab_script("build-rootfs.sh"),
+            cfg["cache_dir"],
+            cfg["suite"],
+            minion_requirements(),
+            cfg["mirror"],
+        ],
         env=dict(os.environ, PYTHON=sys.executable),
     )
     return build.stderr.strip()
@@ -116,7 +123,7 @@ def rootfs_up(cfg, home):
     fresh = not os.path.exists(upper)
     for directory in (rootfs, upper, work):
         os.makedirs(directory, exist_ok=True)
-    lower = os.path.join(cfg["cache_dir"], "rootfs")
+    lower = rootfs_dir(cfg)
     run(
         [
             "mount",
@@ -229,9 +236,11 @@ def container_conf(cfg, name, home, rootfs, brick):
             key + "name = " + nic["name"],
             key + "veth.pair = " + network.veth_name(name, nic["name"]),
             key + "hwaddr = " + network.mac(name, nic["name"]),
-            key + "ipv4.address = " + nic["address"],
-            key + "flags = up",
         ]
+        # The provider NIC has no address (the host's OVS bridge takes it).
+        if nic["address"]:
+            lines.append(key + "ipv4.address = " + nic["address"])
+        lines.append(key + "flags = up")
         if nic["gateway"]:
             lines.append(key + "ipv4.gateway = " + nic["gateway"])
     lines += devices_conf(cfg["devices"])

@@ -1,7 +1,8 @@
 """
-The lab's network: the namespace with the guide's LAN and public bridges, the
-uplink veth pair to this machine, the namespace's firewall, and on this
-machine one NAT rule and ``net.ipv4.ip_forward`` (restored by ``down``).
+The lab's network: the namespace with the guide's LAN and public bridges and
+the instances' provider bridge, the uplink veth pair to this machine, the
+namespace's firewall, and on this machine one NAT rule and
+``net.ipv4.ip_forward`` (restored by ``down``).
 The containers' veth names and MAC addresses are derived here too.
 """
 
@@ -26,6 +27,18 @@ def mac(name, ifname):
 def veth_name(name, ifname):
     """The namespace side of host ``name``'s NIC ``ifname`` (at most 15 characters)."""
     return ("%s-%s" % (name[:9], ifname))[:15]
+
+
+def bridges(cfg):
+    """The namespace's bridges and their addresses (None: switched only)."""
+    found = [
+        (cfg["lan_bridge"], cfg["lan_master_cidr"]),
+        (cfg["public_bridge"], cfg["public_router"]),
+    ]
+    # (A lab saved before the provider bridge has none.)
+    if cfg.get("provider_bridge"):
+        found.append((cfg["provider_bridge"], None))
+    return found
 
 
 def exists(cfg):
@@ -54,14 +67,18 @@ def up(cfg, where):
         return run(list(cmd), netns=ns)
 
     nsrun("ip", "link", "set", "lo", "up")
-    # Bridges: the guide's LAN, and the public network.
-    for bridge, addr in (
-        (cfg["lan_bridge"], cfg["lan_master_cidr"]),
-        (cfg["public_bridge"], cfg["public_router"]),
-    ):
+    # Bridges: the guide's LAN, the public network, and the instances'
+    # provider network, which the namespace only switches: no address (its
+    # router is the gateway host), no IPv6 link-local address, no ARP answer
+    # for the namespace's other addresses.
+    for bridge, addr in bridges(cfg):
         if not ok(["ip", "link", "show", bridge], netns=ns):
             nsrun("ip", "link", "add", bridge, "type", "bridge")
-        nsrun("ip", "addr", "replace", addr, "dev", bridge)
+        if addr:
+            nsrun("ip", "addr", "replace", addr, "dev", bridge)
+        else:
+            nsrun("sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % bridge)
+            nsrun("sysctl", "-q", "-w", "net.ipv4.conf.%s.arp_ignore=8" % bridge)
         nsrun("ip", "link", "set", bridge, "up")
     # The uplink: one veth pair, this machine <-> the namespace.
     host_if, ns_if = cfg["uplink_host_if"], cfg["uplink_netns_if"]
@@ -115,6 +132,8 @@ def netns_rules(cfg):
             ":FORWARD DROP [0:0]",
             ":OUTPUT ACCEPT [0:0]",
             "-A INPUT -i lo -j ACCEPT",
+            # The provider network reaches nothing of the namespace's own.
+            "-A INPUT -i %s -j DROP" % cfg["provider_bridge"],
             "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
             "-A INPUT -p icmp -j ACCEPT",
             "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
@@ -194,4 +213,9 @@ def status(cfg):
         if shutil.which("iptables")
         else False,
         "net.ipv4.ip_forward": _ip_forward(),
+        "bridges": [
+            bridge
+            for bridge, _ in bridges(cfg)
+            if exists(cfg) and ok(["ip", "link", "show", bridge], netns=cfg["netns"])
+        ],
     }

@@ -12,6 +12,9 @@ import socket
 import salt.pillar
 from salt.exceptions import SaltInvocationError
 
+# The Debian suites lab/build-rootfs.sh has a recipe for.
+SUITES = ("bookworm", "trixie")
+
 
 def paths(opts):
     """The lab's files, from the master's options."""
@@ -84,13 +87,15 @@ def upstream_addresses(mirror):
     return found
 
 
-def derive(pillar, upstream):
+def derive(pillar, upstream, suite=None):
     """
     Everything the lab needs, from a lab host's pillar, checked: raises
     SaltInvocationError naming every problem. ``upstream``: the (what,
-    address) pairs the lab must reach (``upstream_addresses``).
+    address) pairs the lab must reach (``upstream_addresses``); ``suite``:
+    the Debian suite of the hosts, instead of pillar ``lab:suite``.
     """
     lab = pillar["lab"]
+    suite = suite or lab.get("suite")
     ops = pillar.get("openstack") or {}
     hosts = ops.get("hosts") or {}
     if not hosts:
@@ -101,6 +106,10 @@ def derive(pillar, upstream):
     up_hosts = list(uplink.hosts())
     pub_hosts = list(public.hosts())
     problems = []
+    if suite not in SUITES:
+        problems.append(
+            "lab:suite %r: the lab builds a rootfs of %s only" % (suite, " or ".join(SUITES))
+        )
     gateways = [n for n, h in hosts.items() if "gateway" in (h.get("roles") or [])]
     if len(gateways) != 1:
         problems.append("exactly one host needs the gateway role, found %s" % gateways)
@@ -123,6 +132,7 @@ def derive(pillar, upstream):
     machines = {}
     for name, host in sorted(hosts.items()):
         ifs = host.get("interfaces") or {}
+        roles = host.get("roles") or []
         if "lan" not in ifs:
             problems.append("%s has no interfaces:lan" % name)
             continue
@@ -133,40 +143,67 @@ def derive(pillar, upstream):
         nics = [
             {
                 "name": ifs["lan"],
+                "network": "lan",
                 "bridge": lab["lan_bridge"],
                 "address": "%s/%d" % (host["ip"], lan.prefixlen),
-                "gateway": None,
+                # The guide: LAN-only hosts send everything through the gateway.
+                "gateway": None if "gateway" in roles else gw_ip,
             }
         ]
-        roles = host.get("roles") or []
         if "gateway" in roles:
             if "public" not in ifs:
                 problems.append("gateway %s has no interfaces:public" % name)
                 continue
-            nics.insert(
-                0,
+            nics.append(
                 {
                     "name": ifs["public"],
+                    "network": "public",
                     "bridge": lab["public_bridge"],
                     "address": "%s/%d" % (public_ip, public.prefixlen),
                     "gateway": str(pub_hosts[0]),
-                },
+                }
             )
-        elif gw_ip:
-            # The guide: LAN-only hosts send everything through the gateway.
-            nics[0]["gateway"] = gw_ip
+        # The instances' wire: a NIC of its own on the provider bridge, no
+        # address (the host's OVS bridge takes it). A provider NIC that is
+        # the LAN NIC means a VLAN on the LAN: nothing to wire here.
+        provider = ifs.get("provider")
+        if provider and provider != ifs["lan"]:
+            nics.append(
+                {
+                    "name": provider,
+                    "network": "provider",
+                    "bridge": lab["provider_bridge"],
+                    "address": None,
+                    "gateway": None,
+                }
+            )
+        names = [nic["name"] for nic in nics]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            problems.append(
+                "%s: %s on two networks (%s)"
+                % (
+                    name,
+                    ", ".join(twice),
+                    ", ".join("interfaces:%s" % n["network"] for n in nics if n["name"] in twice),
+                )
+            )
+            continue
         machines[name] = {
             "ip": host["ip"],
             "roles": roles,
-            "nics": nics,
+            # In the order of their names: eth0, eth1, ... as LXC adds them.
+            "nics": sorted(nics, key=lambda nic: nic["name"]),
             "brick": "compute" in roles,
         }
     if problems:
         raise SaltInvocationError("lab pillar: " + "; ".join(problems))
     return {
+        "suite": suite,
         "netns": lab["netns"],
         "lan_bridge": lab["lan_bridge"],
         "public_bridge": lab["public_bridge"],
+        "provider_bridge": lab["provider_bridge"],
         "lan_cidr": str(lan),
         "lan_master_ip": str(master_ip),
         "lan_master_cidr": "%s/%d" % (master_ip, lan.prefixlen),
@@ -190,10 +227,11 @@ def derive(pillar, upstream):
     }
 
 
-def settings(opts):
-    """The lab's settings from the pillar of a lab host of this master."""
+def settings(opts, suite=None):
+    """The lab's settings from the pillar of a lab host of this master
+    (``suite``: instead of pillar ``lab:suite``)."""
     pillar = lab_pillar(opts)
-    return derive(pillar, upstream_addresses(pillar["lab"]["mirror"]))
+    return derive(pillar, upstream_addresses(pillar["lab"]["mirror"]), suite=suite)
 
 
 def saved(opts, where):
@@ -201,8 +239,16 @@ def saved(opts, where):
     ``where["state"]``), else pillar's."""
     if os.path.exists(where["state"]):
         with open(where["state"], encoding="utf-8") as fh_:
-            return json.load(fh_)
+            cfg = json.load(fh_)
+        # Saved before the lab had a suite: it ran Debian 12.
+        cfg.setdefault("suite", "bookworm")
+        return cfg
     return settings(opts)
+
+
+def rootfs_dir(cfg):
+    """The cached rootfs of the lab's suite (lab/build-rootfs.sh builds it)."""
+    return os.path.join(cfg["cache_dir"], "rootfs-" + cfg["suite"])
 
 
 def guest_dir(cfg):

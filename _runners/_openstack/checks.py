@@ -110,6 +110,41 @@ def _cidr(problems, key, value):
     return net.cidr
 
 
+def _check_provider_nic(openstack, key, interfaces, problems):
+    """A compute host's wire for the instances: its own NIC (never the
+    public one), else a VLAN of its LAN NIC (network:provider:vlan)."""
+    nic = interfaces.get("provider")
+    vlan = ((openstack.get("network") or {}).get("provider") or {}).get("vlan")
+    if nic and (not isinstance(nic, str) or not IFNAME.match(nic)):
+        _problem(problems, f"{key}:interfaces:provider", f"'{nic}' is not a valid interface name")
+        return
+    if nic and nic == interfaces.get("public"):
+        _problem(
+            problems,
+            f"{key}:interfaces:provider",
+            f"'{nic}' is the public interface: the instances' network needs a NIC of its own",
+        )
+        return
+    if nic and nic != interfaces.get("lan"):
+        return
+    if vlan is None:
+        _problem(
+            problems,
+            f"{key}:interfaces:provider",
+            "missing (or the LAN NIC): name the NIC of the instances' network, or set "
+            "openstack:network:provider:vlan to carry it on a VLAN of the LAN NIC",
+        )
+
+
+def _check_provider_vlan(openstack, problems):
+    """openstack:network:provider:vlan: null or a VLAN id."""
+    vlan = ((openstack.get("network") or {}).get("provider") or {}).get("vlan")
+    if vlan is None:
+        return
+    if isinstance(vlan, bool) or not isinstance(vlan, int) or not 1 <= vlan <= 4094:
+        _problem(problems, "openstack:network:provider:vlan", f"'{vlan}' is not a VLAN id (1-4094)")
+
+
 def _check_hosts(openstack, lan, problems):
     """The host map (guide: config/hosts). Returns role -> [host names]."""
     hosts = openstack.get("hosts")
@@ -183,6 +218,8 @@ def _check_hosts(openstack, lan, problems):
                     f"{key}:interfaces:{which}",
                     f"'{ifname}' is not a valid interface name",
                 )
+        if "compute" in roles:
+            _check_provider_nic(openstack, key, interfaces, problems)
         if "gateway" in roles and "compute" not in roles:
             _problem(
                 problems,
@@ -311,10 +348,7 @@ def _check_release(openstack, platforms, tree, problems):
     key = "openstack:release"
     release = openstack.get("release")
     versions = tree["releases"].get("versions") or {}
-    if not release:
-        _problem(problems, key, "missing")
-        return
-    if not isinstance(release, str) or release not in versions:
+    if release and (not isinstance(release, str) or release not in versions):
         names = {str(number): name for name, number in versions.items()}
         if str(release) in names:
             hint = f"; did you mean '{names[str(release)]}' ({release})?"
@@ -361,7 +395,7 @@ def _check_release(openstack, platforms, tree, problems):
                     f"(salt/releases.yaml: {family} {majors or 'none'})",
                 )
             continue
-        if release not in offered:
+        if release and release not in offered:
             offers = ", ".join(f"{name} ({versions.get(name, '?')})" for name in offered)
             _problem(
                 problems,
@@ -369,6 +403,9 @@ def _check_release(openstack, platforms, tree, problems):
                 f"'{release}' is not offered on {shown}, the OS of {', '.join(hosts)}; "
                 f"it offers: {offers or 'nothing'}",
             )
+    if not release and not any(p.startswith("openstack:hosts:") for p in problems):
+        # every platform is supported, yet none gave a release
+        _problem(problems, key, "missing")
 
 
 def _shown(option, value):
@@ -402,11 +439,22 @@ def _check_overrides(openstack, platforms, tree, problems):
         _problem(problems, key, "must be a mapping <service>:<file>:<section>:<option>: value")
         return
     hosts_of = {}
-    for host, grains in sorted(platforms.items()):
-        hosts_of.setdefault((grains or _data.ASSUMED_PLATFORM).get("os_family"), []).append(host)
+    grains_of = {}
+    for host, known in sorted(platforms.items()):
+        grains = known or _data.ASSUMED_PLATFORM
+        hosts_of.setdefault(grains.get("os_family"), []).append(host)
+        grains_of.setdefault(grains.get("os_family"), grains)
     families = [family for family in sorted(hosts_of) if family in tree["osfamilymap"]]
     families = families or [_data.ASSUMED_PLATFORM["os_family"]]
-    managed = {family: _data.ini_files(tree, family) for family in families}
+    # the files of the family and of the release (the network driver's)
+    release = {"release": openstack.get("release")}
+    managed = {
+        family: _data.effective(tree, release, grains_of.get(family, _data.ASSUMED_PLATFORM)).get(
+            "ini_files"
+        )
+        or {}
+        for family in families
+    }
     services = sorted({service for files in managed.values() for service in files})
     for service, files in overrides.items():
         skey = f"{key}:{service}"
@@ -484,7 +532,7 @@ def check(pillar, tree, platforms=None, pending=()):
     The problems of ``pillar`` (the whole pillar, whose top-level keys are
     checked for a misspelt ``openstack``, or its ``openstack`` mapping) with
     the tree's data (``data.tree``) merged under it; ``platforms``: host ->
-    its grains, or None (taken for Debian 12); ``pending``: names of missing
+    its grains, or None (taken for Debian 13); ``pending``: names of missing
     secrets that will be generated. See ``openstack.check``.
     """
     top, openstack = _split(pillar)
@@ -504,6 +552,7 @@ def check(pillar, tree, platforms=None, pending=()):
     _data.check_keys(data, _data.schema(tree), "openstack", problems)
     lan = _check_network(data, problems)
     by_role = _check_hosts(data, lan, problems)
+    _check_provider_vlan(data, problems)
     _check_storage(data, by_role, problems)
     _check_verify_and_dashboard(data, by_role, problems)
     servers = (data.get("ntp") or {}).get("servers")

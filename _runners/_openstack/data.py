@@ -24,7 +24,7 @@ from salt.exceptions import SaltInvocationError
 
 # The platform of a host the master has no grains of (a minion that never
 # connected): the one the tree is proven on.
-ASSUMED_PLATFORM = {"os_family": "Debian", "os": "Debian", "osmajorrelease": 12}
+ASSUMED_PLATFORM = {"os_family": "Debian", "os": "Debian", "osmajorrelease": 13}
 
 # The state tree's data files (salt/), merged in this order by map.jinja, and
 # the schema of the pillar (beside salt/).
@@ -92,17 +92,19 @@ def effective(tree_, openstack, grains=None):
     openstack = openstack if isinstance(openstack, dict) else {}
     data = copy.deepcopy(tree_["defaults"].get("openstack") or {})
     merge(data, tree_["osfamilymap"].get(grains.get("os_family")) or {})
-    release = openstack.get("release", data.get("release"))
+    release = openstack.get("release") or data.get("release") or default_release(tree_, grains)
     if isinstance(release, str):
         merge(data, (offered(tree_, grains) or {}).get(release) or {})
-    return merge(data, openstack)
+    merge(data, openstack)
+    if release:
+        data["release"] = release
+    return data
 
 
-def ini_files(tree_, family):
-    """service -> {file name: path}: the INI files the states manage on an
-    OS family (defaults.yaml's table and the family's additions)."""
-    files = copy.deepcopy((tree_["defaults"].get("openstack") or {}).get("ini_files") or {})
-    return merge(files, (tree_["osfamilymap"].get(family) or {}).get("ini_files") or {})
+def default_release(tree_, grains):
+    """The release a platform runs when ``openstack:release`` is not set: the
+    first it offers (None: the platform offers none)."""
+    return next(iter(offered(tree_, grains) or {}), None)
 
 
 # A schema node says what a mapping may hold: {"keys": {name: node}, "free":

@@ -129,9 +129,13 @@ copy_with_libs() {
 copy_with_libs /usr/sbin/dropbear   /usr/sbin/dropbear
 copy_with_libs /usr/bin/dropbearkey /usr/bin/dropbearkey
 
-# Kernel modules: the ones rcS loads plus whatever they depend on.
+# Kernel modules: the ones rcS loads plus whatever they depend on. The
+# config drive is an ISO 9660 cdrom that nova's libvirt driver puts on the
+# IDE bus of the "pc" machine type (nova's x86 default): ata_piix, sr_mod
+# (with cdrom, libata, scsi_mod) and isofs. (The cloud kernel has no AHCI:
+# q35's SATA cdrom would need hw_cdrom_bus=scsi, virtio-scsi.)
 MODULES="virtio_pci virtio_net virtio_blk virtio_scsi virtio_console virtio_rng
-         virtio_balloon button evdev"
+         virtio_balloon button evdev ata_piix sr_mod isofs"
 for m in $MODULES; do
   modprobe -d "$WORK/pkg" -S "$KVER" --show-depends "$m" |
     awk '$1 == "insmod" { print $2 }'

@@ -1,6 +1,8 @@
 {#- Guide 07-openstack-controller step 30 (11-keystone-create-users.sh with
     keystone-init): the service project, a user with the admin role in it
-    for each OpenStack service, and each service's endpoints, public,
+    for each OpenStack service (and the `service` role, which 2025.1's
+    services require of the service token another service sends with a
+    user's request: nova's to cinder and neutron), and each service's endpoints, public,
     internal and admin, in the region. keystone-init's YAML is pillar now
     (openstack:services, the catalog in defaults.yaml); the keystone state
     module keeps Keystone as the data says: it creates what is missing,
@@ -11,7 +13,7 @@
 {%- for name, spec in openstack.services | dictsort %}
 {%-   if spec.get('user') %}
 {%-     do users.append({'name': name, 'password': openstack.secrets[name ~ '_password'],
-                         'project': 'service', 'roles': ['admin']}) %}
+                         'project': 'service', 'roles': ['admin', 'service']}) %}
 {%-   endif %}
 {%-   set entry = openstack.catalog.get(name) %}
 {%-   if entry %}
@@ -27,7 +29,7 @@ keystone-catalog:
     - projects:
       - name: service
         description: The OpenStack services' own project
-    - roles: [admin, member, reader]
+    - roles: [admin, member, reader, service]
     - users: {{ users | json }}
     - services: {{ services | json }}
     - region: {{ openstack.region }}

@@ -4,7 +4,7 @@
     package mirrors. Unlike the guide, nothing is flushed: these rules are
     added next to whatever is there, checked one by one, and saved so they
     survive a reboot. Renders nothing on hosts that are not the gateway. #}
-{%- from "map.jinja" import openstack, host with context %}
+{%- from "map.jinja" import openstack, host, provider_nic with context %}
 {%- if 'gateway' in host.get('roles', []) %}
 {%-   set lan = openstack.network.lan_cidr %}
 {%-   set lan_if = host.interfaces.lan %}
@@ -26,8 +26,8 @@ network-nat-ip-forward:
 {#- The networks that leave through the gateway: the LAN (guide step 1)
     and the instances' provider network (guide 09 step 51: nova-network's
     br100 NAT). Rules match the source network and the public interface,
-    not the LAN interface: neutron's linuxbridge agent later enslaves that
-    interface to a bridge (brq...), and packets then arrive on the bridge. #}
+    not the interface a packet comes in on: that is a bridge (OVN's
+    br-provider, the linuxbridge agent's brq...). #}
 {%-   set provider = openstack.network.provider %}
 {%-   for net_id, cidr in (('lan', lan), ('provider', provider.cidr)) %}
 
@@ -73,20 +73,79 @@ network-nat-forward-back:
     - require:
       - pkg: network-nat-packages
 
+{#- The instances' network is no part of the LAN: the gateway forwards
+    nothing between the two, in either direction (what is not the
+    answer to a connection from the provider network to the outside is
+    dropped), and answers nothing an instance opens to the gateway itself,
+    on any of its addresses. (Issue 12: an instance reached MariaDB,
+    RabbitMQ, memcached, glusterd and every brick port.) #}
+network-nat-provider-no-forward-out:
+  iptables.append:
+    - table: filter
+    - chain: FORWARD
+    - source: {{ provider.cidr }}
+    - jump: DROP
+    - comment: "openstack-salt: provider network only to the outside"
+    - save: true
+    - require:
+      - iptables: network-nat-forward-provider
+      - iptables: network-nat-forward-back
+
+network-nat-provider-no-forward-in:
+  iptables.append:
+    - table: filter
+    - chain: FORWARD
+    - destination: {{ provider.cidr }}
+    - jump: DROP
+    - comment: "openstack-salt: nothing new into the provider network"
+    - save: true
+    - require:
+      - iptables: network-nat-forward-back
+
+network-nat-provider-input-answers:
+  iptables.append:
+    - table: filter
+    - chain: INPUT
+    - source: {{ provider.cidr }}
+    - in-interface: "! lo"
+    - match: conntrack
+    - ctstate: RELATED,ESTABLISHED
+    - jump: ACCEPT
+    - comment: "openstack-salt: answers from the provider network"
+    - save: true
+    - require:
+      - pkg: network-nat-packages
+
+network-nat-provider-input-drop:
+  iptables.append:
+    - table: filter
+    - chain: INPUT
+    - source: {{ provider.cidr }}
+    - in-interface: "! lo"
+    - jump: DROP
+    - comment: "openstack-salt: the gateway serves no instance"
+    - save: true
+    - require:
+      - iptables: network-nat-provider-input-answers
+{%-   if openstack.network.driver == 'linuxbridge' %}
+
 # Guide 09 step 51: the instances' default gateway (the provider subnet's
-# gateway_ip) is this host, on the LAN's wire, as nova-network's br100 was.
-# Added to the interface that carries the LAN now: the LAN interface, or the
-# bridge neutron's agent has enslaved it to (the agent moves addresses
-# there). Checked on every highstate, so a reboot is healed by the next one.
+# gateway_ip) is this host, on the provider NIC, as nova-network's br100
+# was. Added to the interface that carries it now: the NIC, or the bridge
+# neutron's agent has enslaved it to (the agent moves addresses there).
+# Checked on every highstate, so a reboot is healed by the next one. (With
+# OVN the address is on the provider bridge: ovn.chassis.)
 network-nat-provider-gateway:
   cmd.run:
     - name: >-
-        dev={{ lan_if }};
-        if [ -e /sys/class/net/{{ lan_if }}/master ]; then
-        dev=$(basename "$(readlink /sys/class/net/{{ lan_if }}/master)"); fi;
+        dev={{ provider_nic }};
+        if [ -e /sys/class/net/{{ provider_nic }}/master ]; then
+        dev=$(basename "$(readlink /sys/class/net/{{ provider_nic }}/master)"); fi;
+        ip link set {{ provider_nic }} up;
         ip address add {{ provider.gateway }}/{{ provider.cidr.split('/')[1] }} dev "$dev"
     - unless: ip -o -4 address show | grep -q ' inet {{ provider.gateway }}/'
     - shell: /bin/bash
+{%-   endif %}
 
 # The saved rules are loaded at boot.
 network-nat-persist-service:

@@ -1,46 +1,14 @@
-{#- Guide 09-openstack-gateway step 51's nova-network bridged instances onto
-    eth1 through br100; today the neutron linuxbridge agent on every compute
-    host does it: the provider network (openstack:network:provider) is
-    mapped onto the host's LAN interface. No security-group filtering is
-    lost: the agent applies security groups with iptables. #}
-{%- from "map.jinja" import openstack, host, urls with context %}
-{%- from "macros.jinja" import config_file with context %}
-
-neutron-agent-packages:
-  pkg.installed:
-    - pkgs: {{ openstack.pkgs.neutron_agent | json }}
-
-{{ config_file('neutron-agent-config', 'neutron', 'neutron.conf', {
-     'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone'},
-     'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
-     'experimental': {'linuxbridge': true},
-   }, 'neutron-agent-packages') }}
-
-{{ config_file('neutron-agent-linuxbridge', 'neutron', 'linuxbridge_agent.ini', {
-     'linux_bridge': {'physical_interface_mappings':
-                      openstack.network.provider.physical_network ~ ':' ~ host.interfaces.lan},
-     'vxlan': {'enable_vxlan': false},
-     'securitygroup': {'enable_security_group': true,
-                       'firewall_driver': 'neutron.agent.linux.iptables_firewall.IptablesFirewallDriver'},
-   }, 'neutron-agent-packages') }}
-
-# ebtables-nft cannot delete the agent's --among-src (ARP/MAC spoofing)
-# rules by their specification, and the agent retries such a delete
-# forever: seen in the lab, a host wired no new port after one of its
-# instances was deleted or migrated away. A wrapper first in PATH deletes
-# such a rule by its position (salt/neutron/files/ebtables-wrapper.sh).
-neutron-agent-ebtables-wrapper:
-  file.managed:
-    - name: /usr/local/sbin/ebtables
-    - source: salt://neutron/files/ebtables-wrapper.sh
-    - mode: "0755"
-    - watch_in:
-      - service: neutron-agent-service
-
-neutron-agent-service:
-  service.running:
-    - names: {{ openstack.units.neutron_agent | json }}
-    - enable: true
-    - watch:
-      - openstack_config: neutron-agent-config
-      - openstack_config: neutron-agent-linuxbridge
+{#- Guide 08-openstack-compute / 09-openstack-gateway step 51: what wires a
+    compute host's instances to their network, by network driver
+    (openstack:network:driver, the release's: salt/releases.yaml):
+    - ovn: the host is an OVN chassis (ovn.chassis: Open vSwitch and
+      ovn-controller; DHCP is answered by ovn-controller itself) with
+      neutron's OVN metadata agent (neutron.ovn_metadata);
+    - linuxbridge (Zed): neutron's linuxbridge agent (neutron.linuxbridge). #}
+{%- from "map.jinja" import openstack with context %}
+include:
+{%- if openstack.network.driver == 'ovn' %}
+  - neutron.ovn_metadata
+{%- else %}
+  - neutron.linuxbridge
+{%- endif %}

@@ -4,6 +4,9 @@
     API on the controller, signed with the shared secret. #}
 {%- from "map.jinja" import openstack, controller with context %}
 {%- from "macros.jinja" import config_file with context %}
+{#- With ML2/OVN every chassis answers DHCP and metadata itself: nothing
+    here. #}
+{%- if openstack.network.driver == 'linuxbridge' %}
 
 neutron-gateway-packages:
   pkg.installed:
@@ -31,3 +34,4 @@ neutron-gateway-services:
 
 include:
   - neutron.agent
+{%- endif %}

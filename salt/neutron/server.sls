@@ -1,36 +1,67 @@
 {#- Guide 09-openstack-gateway step 52's nova-network, today Neutron: the
-    server (API and RPC) on the controller with the ML2 plugin, one flat
-    provider network (the guide's 10.0.0.0/24 on br100) and the linuxbridge
-    mechanism, which Zed keeps behind an experimental flag. No routers, no
-    tenant networks: instances sit on the provider network, as in the guide.
-    Debian runs the API under uWSGI: no AMQP heartbeats, as for nova-api
-    (see nova.controller). #}
+    server (API and RPC) on the controller with the ML2 plugin and one flat
+    provider network (the guide's 10.0.0.0/24 on br100), wired by the
+    network driver (openstack:network:driver):
+    - ovn: ML2/OVN, neutron writes the network into OVN's northbound
+      database (ovn.central, on this host); OVN answers DHCP and routes
+      (the ovn-router plugin, for self-service networks later);
+    - linuxbridge (Zed): the linuxbridge mechanism, which Zed keeps behind
+      an experimental flag.
+    No tenant networks yet: instances sit on the provider network, as in
+    the guide. Debian runs the API under uWSGI: no AMQP heartbeats, as for
+    nova-api (see nova.controller). #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
 {%- set files = openstack.ini_files.neutron %}
+{%- set ovn = openstack.network.driver == 'ovn' %}
+{%- set physnet = openstack.network.provider.physical_network %}
+{%- if ovn %}
+{%-   set plugins = {'service_plugins': 'ovn-router'} %}
+{%-   set ml2 = {
+        'ml2': {'type_drivers': 'flat,geneve', 'tenant_network_types': '',
+                'mechanism_drivers': 'ovn', 'extension_drivers': 'port_security'},
+        'ml2_type_flat': {'flat_networks': physnet},
+        'ml2_type_geneve': {'vni_ranges': '1:65536', 'max_header_size': 38},
+        'ovn': {'ovn_nb_connection': urls.ovn_nb, 'ovn_sb_connection': urls.ovn_sb,
+                'ovn_metadata_enabled': true},
+      } %}
+{#- (geneve's header is 38 bytes with OVN's options: the driver refuses to
+    start with neutron's default of 30.) #}
+{%- else %}
+{%-   set plugins = {'service_plugins': ''} %}
+{%-   set ml2 = {
+        'ml2': {'type_drivers': 'flat', 'tenant_network_types': '',
+                'mechanism_drivers': 'linuxbridge', 'extension_drivers': 'port_security'},
+        'ml2_type_flat': {'flat_networks': physnet},
+      } %}
+{%- endif %}
+{%- if ovn %}
+
+include:
+  - ovn.central
+{%- endif %}
 
 neutron-server-packages:
   pkg.installed:
     - pkgs: {{ openstack.pkgs.neutron_server | json }}
 
-{{ config_file('neutron-server-config', 'neutron', 'neutron.conf', {
-     'DEFAULT': {'core_plugin': 'ml2', 'service_plugins': '', 'transport_url': urls.transport,
-                 'auth_strategy': 'keystone',
-                 'notify_nova_on_port_status_changes': true,
-                 'notify_nova_on_port_data_changes': true},
+{%- set neutron_conf = {
+     'DEFAULT': dict(plugins, core_plugin='ml2', transport_url=urls.transport,
+                 auth_strategy='keystone',
+                 notify_nova_on_port_status_changes=true,
+                 notify_nova_on_port_data_changes=true),
      'database': {'connection': db_url('neutron')},
      'keystone_authtoken': auth_section('neutron') | load_json,
      'nova': dict(auth_section('nova', with_uri=false) | load_json, region_name=openstack.region),
      'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
      'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
-     'experimental': {'linuxbridge': true},
-   }, 'neutron-server-packages') }}
+   } %}
+{%- if not ovn %}
+{%-   do neutron_conf.update({'experimental': {'linuxbridge': true} }) %}
+{%- endif %}
+{{ config_file('neutron-server-config', 'neutron', 'neutron.conf', neutron_conf, 'neutron-server-packages') }}
 
-{{ config_file('neutron-server-ml2', 'neutron', 'ml2_conf.ini', {
-     'ml2': {'type_drivers': 'flat', 'tenant_network_types': '',
-             'mechanism_drivers': 'linuxbridge', 'extension_drivers': 'port_security'},
-     'ml2_type_flat': {'flat_networks': openstack.network.provider.physical_network},
-   }, 'neutron-server-packages') }}
+{{ config_file('neutron-server-ml2', 'neutron', 'ml2_conf.ini', ml2, 'neutron-server-packages') }}
 
 neutron-server-db-sync:
   cmd.run:
@@ -80,6 +111,10 @@ neutron-server-services:
     - enable: true
     - require:
       - cmd: neutron-server-db-sync
+{%- if ovn %}
+      - ovn: ovn-central-nb-listener
+      - ovn: ovn-central-sb-listener
+{%- endif %}
     - watch:
       - openstack_config: neutron-server-config
       - openstack_config: neutron-server-ml2

@@ -4,7 +4,7 @@
     directory on GlusterFS, live migration over SSH as nova (kvm.migration),
     and the placement, neutron and VNC settings. The instances' disks are on
     the shared volume, so a live migration moves only memory. #}
-{%- from "map.jinja" import openstack, host, nova_common, virt_type with context %}
+{%- from "map.jinja" import openstack, host, nova_common, virt_type, urls with context %}
 {%- from "macros.jinja" import auth_section, config_file, ini_options with context %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
@@ -18,9 +18,9 @@
       'keystone_authtoken': auth_section('nova') | load_json,
       'placement': dict(auth_section('placement', with_uri=false) | load_json, region_name=openstack.region),
       'neutron': dict(auth_section('neutron', with_uri=false) | load_json, region_name=openstack.region),
-      'workarounds': {'handle_virt_lifecycle_events': false},
     }, in_place=False) %}
-{#- No libvirt lifecycle events: when a live migration ends, nova-compute
+{#- The release's workarounds (salt/releases.yaml: openstack:nova:workarounds).
+    Zed's: no libvirt lifecycle events: when a live migration ends, nova-compute
     activates the instance's port on the new host twice, once from libvirt's
     "migration completed" event and once from its post-migration step. The
     two requests race in neutron 21 (Zed), and the loser gets HTTP 500
@@ -28,7 +28,16 @@
     takes as a failed migration: the instance ends in ERROR on the new host.
     Seen in the lab (compute2 -> compute3). Without the events the port is
     activated once, after the migration; a guest that stops on its own is
-    noticed by the power-state sync (every 600 s) instead. #}
+    noticed by the power-state sync (every 600 s) instead. 2025.1's neutron
+    answers the second activation with 409, as nova expects: no workaround. #}
+{%- if openstack.nova.workarounds %}
+{%-   do sections.update({'workarounds': openstack.nova.workarounds}) %}
+{%- endif %}
+{#- os-vif plugs each instance's port into Open vSwitch through the local
+    database's socket (its default, tcp:127.0.0.1:6640, is not served). #}
+{%- if openstack.network.driver == 'ovn' %}
+{%-   do sections.update({'os_vif_ovs': {'ovsdb_connection': urls.ovsdb} }) %}
+{%- endif %}
 
 nova-compute-packages:
   pkg.installed:

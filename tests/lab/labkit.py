@@ -37,6 +37,13 @@ PUBLIC_IP = LABP["openstack"]["public_ip"]
 GATEWAY = next(n for n, h in HOSTS.items() if "gateway" in h["roles"])
 LAN_ONLY = sorted(n for n, h in HOSTS.items() if "gateway" not in h["roles"])
 COMPUTES = sorted(n for n, h in HOSTS.items() if "compute" in h["roles"])
+# The hosts' provider NICs the lab wires to lab:provider_bridge (one that is
+# the LAN NIC would be a VLAN on the LAN: not wired).
+PROVIDER_NICS = {
+    n: h["interfaces"]["provider"]
+    for n, h in HOSTS.items()
+    if h["interfaces"].get("provider") not in (None, h["interfaces"]["lan"])
+}
 
 
 def lab_pillar():
@@ -80,6 +87,11 @@ def on(host, script, check=True, timeout=600):
         check=check,
         timeout=timeout,
     )
+
+
+def in_netns(*cmd, check=True):
+    """Run a command in the lab's network namespace (this machine's side)."""
+    return run(["ip", "netns", "exec", LABCFG["netns"], *cmd], check=check)
 
 
 def on_json(host, script):

@@ -1,10 +1,11 @@
 """Salt: every host of the host map is a minion of the project's master."""
 
+import json
 import os
 
 import pytest
 
-from tests.lab.labkit import HOSTS, LABCFG, PUBLIC_IP, RUN, on, salt
+from tests.lab.labkit import HOSTS, LAB, LABCFG, PUBLIC_IP, RUN, on, salt
 
 pytestmark = pytest.mark.lab
 
@@ -29,6 +30,23 @@ def test_minion_ids_and_master_address(lab):
     assert len(versions) == 1
     for name, g in grains.items():
         assert g["id"] == name and g["host"] == name
+
+
+# Each suite's Debian release and the Python of its minions' venv.
+SUITES = {"bookworm": (12, [3, 11]), "trixie": (13, [3, 13])}
+
+
+def test_every_host_runs_the_labs_suite(lab):
+    # The suite lab.up was given (pillar lab:suite unless suite=...), as saved.
+    with open(os.path.join(LAB, "state.json"), encoding="utf-8") as fh_:
+        suite = json.load(fh_)["suite"]
+    assert suite in SUITES and LABCFG["suite"] in SUITES
+    major, python = SUITES[suite]
+    grains = salt("*", "grains.item", "osmajorrelease", "oscodename", "pythonversion")
+    assert sorted(grains) == sorted(HOSTS)
+    for name, g in grains.items():
+        assert (g["osmajorrelease"], g["oscodename"]) == (major, suite), name
+        assert g["pythonversion"][:2] == python, name
 
 
 def test_keys_accepted_by_the_lab_not_by_auto_accept(lab):

@@ -6,13 +6,16 @@ import socket
 
 import pytest
 
+from _runners._lab import network
 from tests.lab.labkit import (
     CLOUD,
     GATEWAY,
     HOSTS,
     LABCFG,
     LAN_ONLY,
+    PROVIDER_NICS,
     PUBLIC_IP,
+    in_netns,
     on,
     on_json,
     run,
@@ -45,7 +48,27 @@ def test_interfaces_and_addresses(lab, host):
     want = {HOSTS[host]["interfaces"]["lan"]: ["{}/{}".format(HOSTS[host]["ip"], LAN.prefixlen)]}
     if "gateway" in HOSTS[host]["roles"]:
         want[HOSTS[host]["interfaces"]["public"]] = [f"{PUBLIC_IP}/{PUBLIC.prefixlen}"]
+    if host in PROVIDER_NICS:
+        # The instances' wire: up, no address (the host's OVS bridge takes it).
+        want[PROVIDER_NICS[host]] = []
+        link = on_json(host, f"ip -j link show {PROVIDER_NICS[host]}")[0]
+        assert "UP" in link["flags"]
     assert _addrs(host) == want
+
+
+def test_provider_bridge_holds_the_provider_nics_only(lab):
+    # Every compute host's provider NIC, nothing else, on lab:provider_bridge;
+    # the namespace has no address there and no route into it.
+    assert sorted(PROVIDER_NICS) == sorted(n for n, h in HOSTS.items() if "compute" in h["roles"])
+    bridge = LABCFG["provider_bridge"]
+    ports = json.loads(in_netns("bridge", "-j", "link", "show").stdout)
+    assert sorted(p["ifname"] for p in ports if p.get("master") == bridge) == sorted(
+        network.veth_name(host, nic) for host, nic in PROVIDER_NICS.items()
+    )
+    addrs = json.loads(in_netns("ip", "-j", "addr", "show", "dev", bridge).stdout)[0]
+    assert addrs["addr_info"] == []
+    routes = json.loads(in_netns("ip", "-j", "route", "show", "dev", bridge).stdout)
+    assert routes == []
 
 
 @pytest.mark.parametrize("host", sorted(HOSTS))

@@ -1,8 +1,9 @@
 """
 The whole cloud in the lab (issue 6): every stage of the orchestration, the
 guide's section 10 as `state.orchestrate openstack.verify` (boot, SSH,
-console, the way out through the gateway, live migration on the shared
-volume), the dashboard in a real headless Chromium, and a second run that
+console, config drive, the way out through the gateway, tenant isolation,
+live migration to every compute host in turn on the shared volume), the
+dashboard in a real headless Chromium, and a second run that
 changes nothing.
 """
 
@@ -61,19 +62,28 @@ def test_verify_passes(deployed):
         print(f"{state_id}: {result} {comment}")
     print(f"verify: {seconds:.0f}s")
     assert code == 0, tail
+    computes = sorted(n for n, h in HOSTS.items() if "compute" in h["roles"])
+    boot_host = computes[1]
+    at = computes.index(boot_host)
+    targets = [computes[(at + n) % len(computes)] for n in range(1, len(computes))]
     expected = [
         "verify-token",
         "verify-users",
         "verify-images",
         "verify-compute-services",
         "verify-network-agents",
+        "verify-nova-status",
+        "verify-keypair",
         "verify-boot",
         "verify-console",
+        "verify-config-drive",
+        "verify-volume",
         "verify-ssh",
         "verify-outside",
-        "verify-volume",
-        "verify-live-migration",
+        "verify-isolation",
+        *[f"verify-live-migration-{t}" for t in targets],
         "verify-cleanup",
+        "verify-cleanup-key",
     ]
     assert [c for c in expected if c not in checks] == []
     for state_id in expected:
@@ -83,8 +93,13 @@ def test_verify_passes(deployed):
             assert result and comment.startswith("SKIP") and "no cinder-volume" in comment
         else:
             assert result and comment.startswith("PASS"), (state_id, comment)
-    migration = checks["verify-live-migration"][1]
-    assert "compute2 -> compute3" in migration and "shared storage" in migration
+    # to every other compute host in turn, each the first migration onto it
+    source = boot_host
+    for target in targets:
+        migration = checks[f"verify-live-migration-{target}"][1]
+        assert f"{source} -> {target}" in migration and "shared storage" in migration
+        assert "downtime " in migration
+        source = target
     # nothing left behind
     servers = on(CONTROLLER, ". /root/admin-openrc && openstack server list -f value -c Name")
     assert "verify-" not in servers.stdout

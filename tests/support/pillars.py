@@ -5,7 +5,8 @@ files so the tests check what ships:
 - ``guide``: pillar/ as it is (the guide's five hosts);
 - ``three_hosts``: a controller and two compute hosts, one of them the gateway;
 - ``twelve_computes``: a controller and twelve compute hosts (replica 4, so a
-  distributed-replicated volume of 3 x 4 bricks).
+  distributed-replicated volume of 3 x 4 bricks), each with one NIC: the
+  provider network on VLAN 100 of the LAN NIC.
 """
 
 import copy
@@ -26,12 +27,14 @@ def _load(name):
     return yaml.safe_load((PILLAR / "openstack" / f"{name}.sls").read_text())
 
 
-def _compute(index, gateway=False):
+def _compute(index, gateway=False, provider_nic=True):
     host = {
         "ip": f"192.168.0.{index}",
         "roles": ["compute", "gateway"] if gateway else ["compute"],
         "interfaces": {"lan": "eth1"},
     }
+    if provider_nic:
+        host["interfaces"]["provider"] = "eth2"
     if gateway:
         host["aliases"] = ["gateway"]
         host["interfaces"]["public"] = "eth0"
@@ -43,7 +46,10 @@ def hosts_of(name):
     if name == "guide":
         return _load("hosts")["openstack"]["hosts"]
     count = {"three_hosts": 2, "twelve_computes": 12}[name]
-    hosts = {f"compute{i}": _compute(i, gateway=(i == 1)) for i in range(1, count + 1)}
+    hosts = {
+        f"compute{i}": _compute(i, gateway=(i == 1), provider_nic=(name != "twelve_computes"))
+        for i in range(1, count + 1)
+    }
     hosts["controller"] = {
         "ip": "192.168.0.100",
         "roles": ["controller"],
@@ -59,6 +65,8 @@ def openstack_of(name, with_secrets=True):
     data["hosts"] = hosts_of(name)
     if name == "three_hosts":
         data["storage"]["replica"] = 2
+    if name == "twelve_computes":
+        data["network"]["provider"]["vlan"] = 100
     if with_secrets:
         data["secrets"] = secrets_for(data)
     return data

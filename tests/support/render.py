@@ -19,6 +19,13 @@ from tests.support.paths import SALT
 from tests.support.pillars import write_pillar_root
 
 GRAINS = {
+    "debian13": {
+        "os_family": "Debian",
+        "os": "Debian",
+        "osfinger": "Debian-13",
+        "osmajorrelease": 13,
+        "oscodename": "trixie",
+    },
     "debian12": {
         "os_family": "Debian",
         "os": "Debian",

@@ -75,6 +75,7 @@ def test_netns_rules():
     rules = tables(network.netns_rules(GUIDE))
     ports = ",".join(str(p) for p in LABCFG["master_ports"])
     lan, pub, up = LABCFG["lan_bridge"], LABCFG["public_bridge"], LABCFG["uplink"]["netns_if"]
+    provider = LABCFG["provider_bridge"]
     assert sorted(rules) == ["filter", "nat"]
     # The LAN reaches the master's ports at the lab's LAN address, nothing else.
     assert [r for r in rules["nat"] if "DNAT" in r] == [
@@ -83,6 +84,12 @@ def test_netns_rules():
     ]
     assert f"-A POSTROUTING -o {up} -j MASQUERADE" in rules["nat"]
     assert ":INPUT DROP [0:0]" in rules["filter"]
+    # The provider network reaches nothing of the namespace's own (first,
+    # before the ICMP and conntrack accepts); nothing is NATed or forwarded
+    # for it.
+    inputs = [r for r in rules["filter"] if r.startswith("-A INPUT")]
+    assert inputs[:2] == ["-A INPUT -i lo -j ACCEPT", f"-A INPUT -i {provider} -j DROP"]
+    assert not [r for r in rules["nat"] + rules["filter"] if provider in r and "INPUT" not in r]
     assert ":FORWARD DROP [0:0]" in rules["filter"]
     assert [r for r in rules["filter"] if r.startswith("-A FORWARD")] == [
         "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
@@ -91,6 +98,30 @@ def test_netns_rules():
         f"-A FORWARD -i {pub} -o {up} -s {LABCFG['public_cidr']} -j ACCEPT",
         f"-A FORWARD -i {up} -o {pub} -s {GUIDE['uplink_host_ip']}/32 -j ACCEPT",
     ]
+
+
+def test_bridges():
+    # The provider bridge has no address: the namespace only switches it.
+    assert network.bridges(GUIDE) == [
+        (LABCFG["lan_bridge"], GUIDE["lan_master_cidr"]),
+        (LABCFG["public_bridge"], GUIDE["public_router"]),
+        (LABCFG["provider_bridge"], None),
+    ]
+    saved_before = {k: v for k, v in GUIDE.items() if k != "provider_bridge"}
+    assert [b for b, _ in network.bridges(saved_before)] == [
+        LABCFG["lan_bridge"],
+        LABCFG["public_bridge"],
+    ]
+
+
+def test_provider_nics_are_on_the_provider_bridge():
+    on_it = sorted(
+        name
+        for name, m in GUIDE["machines"].items()
+        for nic in m["nics"]
+        if nic["bridge"] == LABCFG["provider_bridge"]
+    )
+    assert on_it == sorted(n for n, h in GUIDE["machines"].items() if "compute" in h["roles"])
 
 
 def absent_lab():
@@ -110,3 +141,4 @@ def test_status_of_a_lab_that_is_not_there():
     assert ret["uplink"] is None
     assert ret["nat rule"] is False
     assert ret["net.ipv4.ip_forward"] in ("0", "1")
+    assert ret["bridges"] == []

@@ -12,7 +12,16 @@ import salt.config
 from salt.exceptions import SaltInvocationError
 
 from _runners._lab import settings
-from tests.lab.labkit import CLOUD, GATEWAY, HOSTS, LABCFG, LAN_ONLY, PUBLIC_IP, lab_pillar
+from tests.lab.labkit import (
+    CLOUD,
+    COMPUTES,
+    GATEWAY,
+    HOSTS,
+    LABCFG,
+    LAN_ONLY,
+    PUBLIC_IP,
+    lab_pillar,
+)
 from tests.support.paths import PILLAR, SALT
 
 LAN = ipaddress.ip_network(CLOUD["network"]["lan_cidr"])
@@ -20,51 +29,105 @@ PUBLIC = ipaddress.ip_network(LABCFG["public_cidr"])
 UPLINK = list(ipaddress.ip_network(LABCFG["uplink"]["cidr"]).hosts())
 
 
-def problems_of(pillar, upstream=()):
+def problems_of(pillar, upstream=(), suite=None):
     with pytest.raises(SaltInvocationError) as exc:
-        settings.derive(pillar, list(upstream))
+        settings.derive(pillar, list(upstream), suite=suite)
     return str(exc.value)
+
+
+def nic(name, network, bridge, address, gateway):
+    return {
+        "name": name,
+        "network": network,
+        "bridge": bridge,
+        "address": address,
+        "gateway": gateway,
+    }
 
 
 def test_the_guides_hosts():
     cfg = settings.derive(lab_pillar(), [])
     assert sorted(cfg["machines"]) == sorted(HOSTS)
     assert cfg["gateway"] == GATEWAY
-    gateway = cfg["machines"][GATEWAY]
-    # The gateway: its public NIC first, routed by the namespace's first
-    # public address; its LAN NIC has no gateway.
-    assert gateway["nics"] == [
-        {
-            "name": HOSTS[GATEWAY]["interfaces"]["public"],
-            "bridge": LABCFG["public_bridge"],
-            "address": f"{PUBLIC_IP}/{PUBLIC.prefixlen}",
-            "gateway": str(next(PUBLIC.hosts())),
-        },
-        {
-            "name": HOSTS[GATEWAY]["interfaces"]["lan"],
-            "bridge": LABCFG["lan_bridge"],
-            "address": f"{HOSTS[GATEWAY]['ip']}/{LAN.prefixlen}",
-            "gateway": None,
-        },
+    assert cfg["suite"] == LABCFG["suite"] == "trixie"
+    gateway = HOSTS[GATEWAY]["interfaces"]
+    # The gateway, its NICs in the order of their names: the public one,
+    # routed by the namespace's first public address; the LAN one, no
+    # gateway; the provider one on the provider bridge, no address at all.
+    assert gateway == {"public": "eth0", "lan": "eth1", "provider": "eth2"}
+    assert cfg["machines"][GATEWAY]["nics"] == [
+        nic(
+            "eth0",
+            "public",
+            LABCFG["public_bridge"],
+            f"{PUBLIC_IP}/{PUBLIC.prefixlen}",
+            str(next(PUBLIC.hosts())),
+        ),
+        nic("eth1", "lan", LABCFG["lan_bridge"], f"{HOSTS[GATEWAY]['ip']}/{LAN.prefixlen}", None),
+        nic("eth2", "provider", LABCFG["provider_bridge"], None, None),
     ]
-    # Every other host: the LAN only, everything through the gateway.
+    # Every other host: the LAN, everything through the gateway; the compute
+    # hosts' provider NIC is the guide's unused eth0.
     for name in LAN_ONLY:
-        assert cfg["machines"][name]["nics"] == [
-            {
-                "name": HOSTS[name]["interfaces"]["lan"],
-                "bridge": LABCFG["lan_bridge"],
-                "address": f"{HOSTS[name]['ip']}/{LAN.prefixlen}",
-                "gateway": HOSTS[GATEWAY]["ip"],
-            }
-        ]
+        lan = nic(
+            "eth1" if name in COMPUTES else "eth0",
+            "lan",
+            LABCFG["lan_bridge"],
+            f"{HOSTS[name]['ip']}/{LAN.prefixlen}",
+            HOSTS[GATEWAY]["ip"],
+        )
+        assert HOSTS[name]["interfaces"]["lan"] == lan["name"]
+        if name in COMPUTES:
+            assert cfg["machines"][name]["nics"] == [
+                nic("eth0", "provider", LABCFG["provider_bridge"], None, None),
+                lan,
+            ]
+        else:
+            assert cfg["machines"][name]["nics"] == [lan]
     for name, host in HOSTS.items():
         assert cfg["machines"][name]["brick"] == ("compute" in host["roles"])
     assert cfg["uplink_host_ip"] == str(UPLINK[0])
     assert cfg["uplink_netns_ip"] == str(UPLINK[1])
     assert cfg["lan_master_cidr"] == f"{LABCFG['lan_master_ip']}/{LAN.prefixlen}"
     assert cfg["public_router"] == f"{next(PUBLIC.hosts())}/{PUBLIC.prefixlen}"
+    assert cfg["provider_bridge"] == LABCFG["provider_bridge"] == "br-provider"
     assert cfg["brick_path"] == CLOUD["storage"]["brick_path"]
     assert cfg["devices"] == LABCFG["devices"]
+
+
+def test_a_provider_nic_that_is_the_lan_nic_is_not_wired():
+    # It would carry the provider network as a VLAN on the LAN.
+    pillar = lab_pillar()
+    name = LAN_ONLY[0]
+    ifs = pillar["openstack"]["hosts"][name]["interfaces"]
+    ifs["provider"] = ifs["lan"]
+    nics = settings.derive(pillar, [])["machines"][name]["nics"]
+    assert [n["network"] for n in nics] == ["lan"]
+    del ifs["provider"]
+    assert settings.derive(pillar, [])["machines"][name]["nics"] == nics
+
+
+def test_one_nic_on_two_networks():
+    pillar = lab_pillar()
+    pillar["openstack"]["hosts"][GATEWAY]["interfaces"]["provider"] = "eth0"
+    assert problems_of(pillar) == (
+        f"lab pillar: {GATEWAY}: eth0 on two networks (interfaces:public, interfaces:provider)"
+    )
+
+
+def test_the_suite_from_pillar_or_the_caller():
+    pillar = lab_pillar()
+    assert settings.derive(pillar, [], suite="bookworm")["suite"] == "bookworm"
+    pillar["lab"]["suite"] = "bookworm"
+    assert settings.derive(pillar, [])["suite"] == "bookworm"
+    assert settings.rootfs_dir(settings.derive(pillar, [])) == (
+        LABCFG["cache_dir"] + "/rootfs-bookworm"
+    )
+    assert problems_of(pillar, suite="sid") == (
+        "lab pillar: lab:suite 'sid': the lab builds a rootfs of bookworm or trixie only"
+    )
+    del pillar["lab"]["suite"]
+    assert "lab:suite None: " in problems_of(pillar)
 
 
 def test_settings_survive_state_json():
@@ -170,9 +233,17 @@ def test_paths():
 
 
 def test_saved_settings_win(tmp_path):
-    saved = {"netns": "saved"}
+    saved = {"netns": "saved", "suite": "trixie"}
     (tmp_path / "state.json").write_text(json.dumps(saved))
     assert settings.saved({}, {"state": str(tmp_path / "state.json")}) == saved
+
+
+def test_a_lab_saved_before_suites_ran_bookworm(tmp_path):
+    (tmp_path / "state.json").write_text(json.dumps({"netns": "saved"}))
+    assert settings.saved({}, {"state": str(tmp_path / "state.json")}) == {
+        "netns": "saved",
+        "suite": "bookworm",
+    }
 
 
 def master_opts(tmp_path, pillar_root):

@@ -9,8 +9,10 @@ The ``openstack`` runner (``_runners/openstack.py``): the pillar validation
 - the keys the pillar may hold are pillar.example's (the schema) and the
   tree's data; pillar.example documents exactly the keys the states read
   (found in the state tree's Jinja);
-- the release is one each host's platform offers; overrides go to files a
-  state manages (also checked against the rendered states);
+- the release is one each host's platform offers (none set: the
+  controller's platform's own); compute hosts have a provider NIC or a
+  VLAN; overrides go to files a state manages (the ini_files table, checked
+  against the rendered highstates);
 - on a master (Salt's own runner loader): ``path=`` with an edited
   ``hosts.sls``, ``pillar=``, pending secrets, the grains cache, and the
   secrets' dry run.
@@ -31,12 +33,13 @@ from jinja2 import nodes
 from _runners._openstack import data as osdata
 from tests.support.paths import PILLAR, REPO, SALT
 from tests.support.pillars import load_runner, openstack_of, secrets_for, write_pillar_root
-from tests.support.render import Minions, show, show_all, state_args
+from tests.support.render import Minions, show, state_args
 
 runner = load_runner()
 
 PILLARS = ["guide", "three_hosts", "twelve_computes"]
 DEBIAN_13 = {"os_family": "Debian", "os": "Debian", "osmajorrelease": 13}
+DEBIAN_12 = {"os_family": "Debian", "os": "Debian", "osmajorrelease": 12}
 CENTOS_9 = {"os_family": "RedHat", "os": "CentOS Stream", "osmajorrelease": 9}
 UBUNTU_24 = {"os_family": "Debian", "os": "Ubuntu", "osmajorrelease": 24}
 
@@ -308,10 +311,39 @@ BAD = [
     ),
     (
         "release-not-offered",
-        lambda d: d.update(release="epoxy"),
-        "openstack:release: 'epoxy' is not offered on Debian 12 (assumed: the master has no "
+        lambda d: d.update(release="zed"),
+        "openstack:release: 'zed' is not offered on Debian 13 (assumed: the master has no "
         "grains of it), the OS of compute1, compute2, compute3, compute4, controller; "
-        "it offers: zed (2022.2)",
+        "it offers: epoxy (2025.1)",
+    ),
+    (
+        "compute-without-provider-nic",
+        lambda d: _pop(_host(d, "compute2")["interfaces"], "provider"),
+        "openstack:hosts:compute2:interfaces:provider: missing (or the LAN NIC): name the NIC "
+        "of the instances' network, or set openstack:network:provider:vlan",
+    ),
+    (
+        "provider-nic-is-the-lan-nic",
+        lambda d: _host(d, "compute3")["interfaces"].update(provider="eth1"),
+        "openstack:hosts:compute3:interfaces:provider: missing (or the LAN NIC)",
+    ),
+    (
+        "provider-nic-is-the-public-nic",
+        lambda d: _host(d, "compute1")["interfaces"].update(provider="eth0"),
+        "openstack:hosts:compute1:interfaces:provider: 'eth0' is the public interface",
+    ),
+    (
+        "provider-nic-not-an-interface-name",
+        lambda d: _host(d, "compute4")["interfaces"].update(provider="eth 2"),
+        "openstack:hosts:compute4:interfaces:provider: 'eth 2' is not a valid interface name",
+    ),
+    (
+        "provider-vlan-out-of-range",
+        lambda d: (
+            _pop(_host(d, "compute2")["interfaces"], "provider"),
+            _set(d, "network:provider:vlan", 4095),
+        ),
+        "openstack:network:provider:vlan: '4095' is not a VLAN id (1-4094)",
     ),
     (
         "override-unmanaged-file",
@@ -412,6 +444,48 @@ def test_secret_names_follow_services_and_databases():
     assert {"heat_db_password", "heat_password"} <= set(runner.secret_names(extra))
 
 
+def _without_provider_nics(data, hosts):
+    for name in hosts:
+        _host(data, name)["interfaces"].pop("provider")
+    return data
+
+
+def test_a_vlan_of_the_lan_nic_carries_the_provider_network():
+    """A compute host without a provider NIC of its own (none, or the LAN
+    NIC named) is valid once network:provider:vlan is a VLAN id; the
+    controller runs no instances and needs none either way."""
+    data = _without_provider_nics(openstack_of("guide"), ["compute2", "compute3"])
+    _host(data, "compute4")["interfaces"]["provider"] = "eth1"
+    assert "provider" not in _host(data, "controller")["interfaces"]
+    assert [p.split(": ")[0] for p in runner.check(data)] == [
+        f"openstack:hosts:{name}:interfaces:provider"
+        for name in ("compute2", "compute3", "compute4")
+    ]
+    for vlan in (1, 100, 4094):
+        _set(data, "network:provider:vlan", vlan)
+        assert runner.check(data) == [], vlan
+
+
+@pytest.mark.parametrize("vlan", [0, 4095, True, "100", 1.5])
+def test_a_provider_vlan_is_an_integer_from_1_to_4094(vlan):
+    data = _without_provider_nics(openstack_of("guide"), ["compute3"])
+    _set(data, "network:provider:vlan", vlan)
+    assert runner.check(data) == [
+        f"openstack:network:provider:vlan: '{vlan}' is not a VLAN id (1-4094)"
+    ]
+
+
+@pytest.mark.parametrize("pillar", ["guide", "twelve_computes"])
+def test_a_bad_provider_vlan_is_one_problem(pillar):
+    """Once, whether every host has its own NIC (guide) or none has
+    (twelve_computes): the key is wrong, not each host."""
+    data = openstack_of(pillar)
+    _set(data, "network:provider:vlan", 5000)
+    assert runner.check(data) == [
+        "openstack:network:provider:vlan: '5000' is not a VLAN id (1-4094)"
+    ]
+
+
 def test_check_takes_the_openstack_mapping_itself():
     data = copy.deepcopy(openstack_of("three_hosts"))
     assert runner.check(data) == []
@@ -445,7 +519,44 @@ def test_a_default_needs_no_pillar():
     assert "nova" not in data and "release" not in data
     assert runner.check({"openstack": data}) == []
     effective = _effective(data)
-    assert effective["nova"]["uid"] == 162 and effective["release"] == "zed"
+    assert effective["nova"]["uid"] == 162 and effective["release"] == "epoxy"
+
+
+@pytest.mark.parametrize(
+    "grains,release,driver",
+    [
+        (None, "epoxy", "ovn"),
+        (DEBIAN_13, "epoxy", "ovn"),
+        (DEBIAN_12, "zed", "linuxbridge"),
+        (CENTOS_9, "epoxy", "ovn"),
+    ],
+    ids=["assumed-debian-13", "debian-13", "debian-12", "centos-9"],
+)
+def test_no_release_set_is_the_platforms_own(grains, release, driver):
+    """openstack:release null: the first release releases.yaml lists for the
+    platform, with that release's data (its network driver)."""
+    data = openstack_of("guide")
+    assert "release" not in data
+    assert _yaml(SALT / "defaults.yaml")["openstack"]["release"] is None
+    assert osdata.default_release(osdata.tree(SALT), grains or osdata.ASSUMED_PLATFORM) == release
+    effective = _effective(data, grains)
+    assert (effective["release"], effective["network"]["driver"]) == (release, driver)
+    platforms = dict.fromkeys(data["hosts"], grains)
+    assert runner.check(data, platforms=platforms) == []
+
+
+def test_a_platform_offering_no_release_has_no_default():
+    assert osdata.default_release(osdata.tree(SALT), UBUNTU_24) is None
+    assert _effective(openstack_of("guide"), UBUNTU_24).get("release") is None
+
+
+def test_a_controller_on_an_unsupported_platform_is_named():
+    """No release set and a controller whose OS the tree does not support:
+    the problem is the controller's OS, not a missing release."""
+    assert runner.check(openstack_of("guide"), platforms={"controller": UBUNTU_24}) == [
+        "openstack:hosts:controller: its OS, Ubuntu 24, is not a platform this tree supports "
+        "(salt/releases.yaml: Debian 13, 12)"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -461,13 +572,23 @@ def _rendered_map(caller):
     )
 
 
-@pytest.mark.parametrize("family,grains", [("debian12", None), ("centos9", CENTOS_9)])
-def test_effective_data_is_what_map_jinja_gives(minions, family, grains):
+@pytest.mark.parametrize(
+    "family,grains,release",
+    [
+        ("debian13", DEBIAN_13, "epoxy"),
+        ("debian12", DEBIAN_12, "zed"),
+        ("centos9", CENTOS_9, "epoxy"),
+    ],
+)
+def test_effective_data_is_what_map_jinja_gives(minions, family, grains, release):
     """The runner merges defaults, OS family, release and pillar exactly as
-    map.jinja does: the states and the validation see the same data."""
+    map.jinja does: the states and the validation see the same data, the
+    platform's own release included (the pillar names none)."""
     caller = minions("guide", family, "controller")
     pillar = openstack_of("guide")
-    assert _rendered_map(caller) == _effective(pillar, grains)
+    rendered = _rendered_map(caller)
+    assert rendered == _effective(pillar, grains)
+    assert rendered["release"] == release
 
 
 def test_release_selects_the_repositories(minions):
@@ -483,43 +604,44 @@ def test_release_selects_the_repositories(minions):
 
 
 @pytest.mark.parametrize(
-    "local,grains,expected",
+    "family,local,grains,expected",
     [
         (
+            "debian12",
             {"openstack": {"release": "epoxy"}},
             None,
             "openstack:release: 'epoxy' is not offered on Debian 12 (it offers: zed)",
         ),
         (
+            "debian13",
+            {"openstack": {"release": "zed"}},
             None,
-            {"osmajorrelease": 13, "osfinger": "Debian-13", "oscodename": "trixie"},
             "openstack:release: 'zed' is not offered on Debian 13 (it offers: epoxy)",
         ),
         (
+            "debian12",
             None,
             {"osmajorrelease": 11, "osfinger": "Debian-11", "oscodename": "bullseye"},
-            "Debian 11 is not a platform this tree supports (releases.yaml: Debian 12, 13)",
+            "Debian 11 is not a platform this tree supports (releases.yaml: Debian 13, 12)",
         ),
     ],
     ids=["epoxy-on-debian-12", "zed-on-debian-13", "debian-11"],
 )
-def test_a_release_the_platform_lacks_does_not_render(minions, local, grains, expected):
+def test_a_release_the_platform_lacks_does_not_render(minions, family, local, grains, expected):
     """map.jinja refuses what validation refuses: every SLS fails to render,
     naming the key or the platform."""
-    caller = minions("guide", "debian12", "compute3", local=local, grains=grains)
+    caller = minions("guide", family, "compute3", local=local, grains=grains)
     result = caller.cmd("state.show_sls", "common.repos")
     assert isinstance(result, list), result
     assert expected in "\n".join(result)
 
 
-def test_debian_13_with_epoxy_renders(minions):
-    grains = {"osmajorrelease": 13, "osfinger": "Debian-13", "oscodename": "trixie"}
+def test_debian_13_with_epoxy_named_renders(minions):
+    """Naming the platform's own release is the same as naming none."""
     local = {"openstack": {"release": "epoxy"}}
-    caller = minions("guide", "debian12", "compute3", local=local, grains=grains)
+    caller = minions("guide", "debian13", "compute3", local=local)
     assert show(caller, "common.repos") == {}
-    assert _rendered_map(caller) == _effective(
-        osdata.merge(openstack_of("guide"), local["openstack"]), DEBIAN_13
-    )
+    assert _rendered_map(caller) == _effective(openstack_of("guide"), DEBIAN_13)
 
 
 def test_releases_table_covers_the_families():
@@ -532,6 +654,14 @@ def test_releases_table_covers_the_families():
             assert set(offered) <= set(releases["versions"]), (family, major)
     assert set(releases["platforms"]["Debian"][13]) == {"epoxy"}
     assert "zed" in releases["platforms"]["RedHat"][9]
+    # the first release listed is the platform's default; Debian 13 comes first
+    firsts = {
+        (family, major): next(iter(offered))
+        for family, platforms in releases["platforms"].items()
+        for major, offered in platforms.items()
+    }
+    assert list(firsts) == [("Debian", 13), ("Debian", 12), ("RedHat", 9)]
+    assert list(firsts.values()) == ["epoxy", "zed", "epoxy"]
 
 
 # --- Platforms ---------------------------------------------------------------
@@ -539,7 +669,14 @@ def test_releases_table_covers_the_families():
 
 def test_release_offered_by_each_hosts_platform():
     data = openstack_of("guide")
-    mixed = {"compute1": CENTOS_9, "compute2": DEBIAN_13, "compute3": DEBIAN_13}
+    data["release"] = "zed"
+    mixed = {
+        "compute1": CENTOS_9,
+        "compute2": DEBIAN_13,
+        "compute3": DEBIAN_13,
+        "compute4": DEBIAN_12,
+        "controller": DEBIAN_12,
+    }
     assert runner.check(data, platforms=mixed) == [
         "openstack:release: 'zed' is not offered on Debian 13, the OS of compute2, compute3; "
         "it offers: epoxy (2025.1)"
@@ -550,12 +687,47 @@ def test_release_offered_by_each_hosts_platform():
     assert runner.check(data, platforms=dict.fromkeys(data["hosts"], CENTOS_9)) == []
 
 
+@pytest.mark.parametrize(
+    "controller,computes,expected",
+    [
+        (
+            DEBIAN_13,
+            DEBIAN_12,
+            "openstack:release: 'epoxy' is not offered on Debian 12, the OS of compute1, "
+            "compute2, compute3, compute4; it offers: zed (2022.2)",
+        ),
+        (
+            DEBIAN_12,
+            DEBIAN_13,
+            "openstack:release: 'zed' is not offered on Debian 13, the OS of compute1, "
+            "compute2, compute3, compute4; it offers: epoxy (2025.1)",
+        ),
+        (
+            DEBIAN_12,
+            None,
+            "openstack:release: 'zed' is not offered on Debian 13 (assumed: the master has no "
+            "grains of it), the OS of compute1, compute2, compute3, compute4; "
+            "it offers: epoxy (2025.1)",
+        ),
+    ],
+    ids=["debian-13-controller", "debian-12-controller", "computes-without-grains"],
+)
+def test_mixed_platforms_without_a_release(controller, computes, expected):
+    """No release set and hosts of Debian 12 and 13: the controller's
+    platform's own release is the cloud's, and the hosts that lack it are
+    named (the pillar must name a release all offer, or the hosts agree)."""
+    data = openstack_of("guide")
+    platforms = dict.fromkeys(data["hosts"], computes)
+    platforms["controller"] = controller
+    assert runner.check(data, platforms=platforms) == [expected]
+
+
 def test_unsupported_platforms_are_named():
     data = openstack_of("guide")
     solaris = {"os_family": "Solaris", "os": "Solaris", "osmajorrelease": 11}
     assert runner.check(data, platforms={"compute2": UBUNTU_24, "compute3": solaris}) == [
         "openstack:hosts:compute2: its OS, Ubuntu 24, is not a platform this tree supports "
-        "(salt/releases.yaml: Debian 12, 13)",
+        "(salt/releases.yaml: Debian 13, 12)",
         "openstack:hosts:compute3: its OS, Solaris 11, is of the family Solaris, which this "
         "tree does not support (salt/osfamilymap.yaml: Debian, RedHat)",
     ]
@@ -563,9 +735,27 @@ def test_unsupported_platforms_are_named():
 
 def test_effective_data_follows_the_controllers_platform():
     effective = _effective(openstack_of("guide"), CENTOS_9)
-    assert effective["repos"]["openstack"] == ["centos-release-openstack-zed"]
+    assert effective["repos"]["openstack"] == ["centos-release-openstack-epoxy"]
     assert effective["pkgs"]["keystone"][0] == "openstack-keystone"
     assert _effective(openstack_of("guide"))["repos"]["openstack"] == []
+
+
+def test_the_release_entry_sets_the_network_driver():
+    """Zed (Debian 12, and CentOS Stream 9 if chosen) keeps the linuxbridge
+    agent and nova's workarounds for it; every later release is ML2/OVN."""
+    zed = _effective(openstack_of("guide"), DEBIAN_12)
+    assert zed["network"]["driver"] == "linuxbridge"
+    assert zed["nova"]["workarounds"] == {
+        "handle_virt_lifecycle_events": False,
+        "enable_qemu_monitor_announce_self": True,
+    }
+    epoxy = _effective(openstack_of("guide"), DEBIAN_13)
+    assert (epoxy["network"]["driver"], epoxy["nova"]["workarounds"]) == ("ovn", {})
+    data = dict(openstack_of("guide"), release="zed")
+    assert _effective(data, CENTOS_9)["network"]["driver"] == "linuxbridge"
+    for release in ("antelope", "bobcat", "caracal", "dalmatian", "epoxy"):
+        data["release"] = release
+        assert _effective(data, CENTOS_9)["network"]["driver"] == "ovn", release
 
 
 # --- Overrides ---------------------------------------------------------------
@@ -624,10 +814,10 @@ def test_other_override_values_are_shown():
     )
 
 
-def _managed_paths(caller):
+def _managed_paths(result):
     """Every INI file the rendered states manage with openstack_config."""
     paths = set()
-    for body in show_all(caller).values():
+    for body in result.values():
         items = body.get("openstack_config") if isinstance(body, dict) else None
         if not items or "present" not in items:
             continue
@@ -637,14 +827,71 @@ def _managed_paths(caller):
     return paths
 
 
-@pytest.mark.parametrize("family,grains", [("debian12", None), ("centos9", CENTOS_9)])
-def test_ini_files_are_the_files_the_states_manage(minions, family, grains):
-    """The ini_files table (what overrides may set) is exactly the INI files
-    the states manage on that OS family."""
-    caller = minions("guide", family, "compute1")
-    managed = _managed_paths(caller)
-    table = osdata.ini_files(osdata.tree(SALT), (grains or osdata.ASSUMED_PLATFORM)["os_family"])
+# The neutron files of each network driver (releases.yaml's entries add them).
+DRIVER_FILES = {
+    "ovn": {"neutron_ovn_metadata_agent.ini"},
+    "linuxbridge": {"linuxbridge_agent.ini", "dhcp_agent.ini", "metadata_agent.ini"},
+}
+
+
+@pytest.mark.parametrize(
+    "family,grains,release,driver",
+    [
+        ("debian13", DEBIAN_13, None, "ovn"),
+        ("debian12", DEBIAN_12, None, "linuxbridge"),
+        ("centos9", CENTOS_9, None, "ovn"),
+        ("centos9", CENTOS_9, "zed", "linuxbridge"),
+    ],
+    ids=["debian13-epoxy", "debian12-zed", "centos9-epoxy", "centos9-zed"],
+)
+def test_ini_files_are_the_files_the_states_manage(minions, family, grains, release, driver):
+    """The ini_files table of a platform and release (what its states name,
+    what overrides may set) is exactly the INI files the highstates of its
+    hosts manage: the controller's and the gateway's (a compute host too)."""
+    local = {"openstack": {"release": release}} if release else None
+    managed = set()
+    for host in ("controller", "compute1"):
+        result = minions("guide", family, host, local=local).cmd("state.show_highstate")
+        assert isinstance(result, dict), f"{host}'s highstate does not render: {result}"
+        managed |= _managed_paths(result)
+    pillar = osdata.merge(openstack_of("guide"), (local or {}).get("openstack") or {})
+    effective = _effective(pillar, grains)
+    assert effective["network"]["driver"] == driver
+    table = effective["ini_files"]
     assert managed == {path for files in table.values() for path in files.values()}
+    assert DRIVER_FILES[driver] <= set(table["neutron"])
+
+
+def test_each_release_lists_its_network_drivers_files():
+    """Every platform and release of releases.yaml: the neutron files of its
+    driver, none of the other's."""
+    tree = osdata.tree(SALT)
+    for family, platforms in tree["releases"]["platforms"].items():
+        for major, offered in platforms.items():
+            grains = {"os_family": family, "os": family, "osmajorrelease": major}
+            for release in offered:
+                effective = _effective({"release": release}, grains)
+                driver = effective["network"]["driver"]
+                files = set(effective["ini_files"]["neutron"])
+                others = set().union(*(f for d, f in DRIVER_FILES.items() if d != driver))
+                assert DRIVER_FILES[driver] <= files, (family, major, release)
+                assert not files & others, (family, major, release)
+
+
+@pytest.mark.parametrize(
+    "grains,allowed,refused",
+    [
+        (DEBIAN_13, "neutron_ovn_metadata_agent.ini", "linuxbridge_agent.ini"),
+        (DEBIAN_12, "linuxbridge_agent.ini", "neutron_ovn_metadata_agent.ini"),
+    ],
+    ids=["debian13-epoxy", "debian12-zed"],
+)
+def test_overrides_follow_the_network_driver(grains, allowed, refused):
+    """Overrides may set the files the hosts' release manages, and no other."""
+    platforms = dict.fromkeys(openstack_of("guide")["hosts"], grains)
+    assert _override(f"neutron:{allowed}:DEFAULT:debug", True, platforms) == []
+    (problem,) = _override(f"neutron:{refused}:DEFAULT:debug", True, platforms)
+    assert problem.startswith(f"openstack:config_overrides:neutron:{refused}: no state manages")
 
 
 # --- The schema and the keys the states read -----------------------------------
@@ -657,6 +904,7 @@ def test_schema_marks_the_free_form_maps():
         ("openstack", "services"): 1,
         ("openstack", "gluster", "options"): 1,
         ("openstack", "flavors"): 1,
+        ("openstack", "nova", "workarounds"): 1,
         ("openstack", "config_overrides"): 4,
         ("openstack", "secrets"): 1,
     }
@@ -927,8 +1175,8 @@ def test_validate_the_master_pillar(master):
     assert ret["result"] is True, ret
     assert ret["comment"].startswith("the pillar is valid (5 hosts)")
     assert (
-        "no grains cached for compute1, compute2, compute3, compute4, controller"
-        in (ret["comment"])
+        "no grains cached for compute1, compute2, compute3, compute4, controller: taken for "
+        "Debian 13" in (ret["comment"])
     )
 
 
@@ -966,9 +1214,9 @@ def test_validate_a_file_merged_over_the_pillar(master, tmp_path):
     ret = run["openstack.validate"](path=str(edited))
     assert ret["problems"] == ["openstack:storage:replcia: unknown key; did you mean 'replica'?"]
     assert "merged over the pillar" in ret["comment"]
-    ret = run["openstack.validate"](pillar={"openstack": {"release": "epoxy"}})
+    ret = run["openstack.validate"](pillar={"openstack": {"release": "zed"}})
     assert [p.split(",")[0] for p in ret["problems"]] == [
-        "openstack:release: 'epoxy' is not offered on Debian 12 (assumed: the master has no "
+        "openstack:release: 'zed' is not offered on Debian 13 (assumed: the master has no "
         "grains of it)"
     ]
 
@@ -985,13 +1233,25 @@ def _cache_grains(master, host, grains):
 
 def test_validate_reads_each_hosts_os_from_the_grains_cache(master):
     for host in ("compute1", "compute2"):
-        _cache_grains(master, host, DEBIAN_13)
+        _cache_grains(master, host, DEBIAN_12)
     ret = master["run"]()["openstack.validate"]()
     assert ret["problems"] == [
-        "openstack:release: 'zed' is not offered on Debian 13, the OS of compute1, compute2; "
-        "it offers: epoxy (2025.1)"
+        "openstack:release: 'epoxy' is not offered on Debian 12, the OS of compute1, compute2; "
+        "it offers: zed (2022.2)"
     ]
     assert ret["assumed"] == ["compute3", "compute4", "controller"]
+
+
+def test_validate_defaults_the_release_to_the_controllers(master):
+    """No release set: the controller's cached platform (Debian 12) gives
+    zed, which the hosts without grains (taken for Debian 13) lack."""
+    _cache_grains(master, "controller", DEBIAN_12)
+    ret = master["run"]()["openstack.validate"]()
+    assert ret["problems"] == [
+        "openstack:release: 'zed' is not offered on Debian 13 (assumed: the master has no "
+        "grains of it), the OS of compute1, compute2, compute3, compute4; it offers: epoxy "
+        "(2025.1)"
+    ]
 
 
 def test_secrets_dry_run_writes_nothing(master):

@@ -143,7 +143,7 @@ def _cli(*args, openrc=OPENRC, as_json=True, timeout=120):
     )
     if out["retcode"] != 0:
         raise CommandExecutionError(
-            "openstack {}: {}".format(" ".join(args), (out["stderr"] or out["stdout"]).strip())
+            "openstack {}: {}".format(" ".join(args), _message(out["stderr"] or out["stdout"]))
         )
     if not as_json:
         return out["stdout"]
@@ -151,6 +151,18 @@ def _cli(*args, openrc=OPENRC, as_json=True, timeout=120):
         return json.loads(out["stdout"] or "null")
     except ValueError as exc:
         raise CommandExecutionError(f"openstack {' '.join(args)}: not JSON: {exc}") from exc
+
+
+# The client warns of every microversion its table predates (python3-
+# openstackclient 7.4 knows compute 2 and 2.1 only, yet sends 2.74): noise
+# in front of the real message.
+_NOISE = re.compile(r"version \S+ is not in supported versions")
+
+
+def _message(text):
+    """The client's message, without its microversion warnings."""
+    lines = [line for line in text.strip().splitlines() if not _NOISE.search(line)]
+    return "\n".join(lines).strip() or text.strip()
 
 
 def _missing(expected, seen):
@@ -429,8 +441,20 @@ def boot(
     if host:
         args = ["--os-compute-api-version", "2.74", "--host", host] + args
     started = time.monotonic()
-    # --wait prints progress, not JSON
-    _cli("server", "create", *args, "--wait", name, openrc=openrc, as_json=False, timeout=timeout)
+    # --wait prints progress, not JSON; a server that ends in ERROR makes
+    # it fail: its fault is the finding
+    try:
+        _cli(
+            "server", "create", *args, "--wait", name, openrc=openrc, as_json=False, timeout=timeout
+        )
+    except CommandExecutionError as exc:
+        try:
+            fault = (_server(name, openrc).get("fault") or {}).get("message")
+        except CommandExecutionError:
+            fault = None
+        if not fault:
+            raise
+        return _ret(False, f"{name} did not boot: {fault} ({exc})")
     found = _server(name, openrc)
     ip = _address(found, network)
     seconds = time.monotonic() - started

@@ -60,6 +60,26 @@ openstack:
     # This machine's kernel has no openvswitch module: Open vSwitch's
     # userspace datapath (real hosts keep `system`).
     datapath_type: netdev
+  # Two cores for five hosts: Debian's packages start 8-16 workers per API
+  # (one per core of a big server), each importing its service at start.
+  # The lab's APIs serve one user: few workers (openstack:config_overrides,
+  # as an operator tunes any option of a managed file).
+  config_overrides:
+    keystone:
+      keystone-uwsgi.ini: {uwsgi: {processes: 2}}
+    nova:
+      nova-api-uwsgi.ini: {uwsgi: {processes: 2}}
+      nova-api-metadata-uwsgi.ini: {uwsgi: {processes: 1}}
+      nova.conf: {conductor: {workers: 1}, scheduler: {workers: 1}}
+    neutron:
+      neutron-api-uwsgi.ini: {uwsgi: {processes: 2}}
+      neutron.conf: {DEFAULT: {rpc_workers: 1, rpc_state_report_workers: 1}}
+    placement:
+      placement-api-uwsgi.ini: {uwsgi: {processes: 1}}
+    cinder:
+      cinder-api-uwsgi.ini: {uwsgi: {processes: 1}}
+    glance:
+      glance-api.conf: {DEFAULT: {workers: 1}}
   cinder:
     # This machine's kernel has no device-mapper, so no LVM inside the lab:
     # Cinder's API and scheduler are deployed, cinder-volume on LVM is not.

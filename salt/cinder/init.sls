@@ -5,7 +5,7 @@
     (openstack:cinder:lvm_backend false: the lab's kernel has no
     device-mapper), cinder-volume is not deployed and this says why. #}
 {%- from "map.jinja" import openstack, host, urls with context %}
-{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
 {%- set lvm = openstack.cinder.lvm_backend %}
 {%- set sections = {
       'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone', 'my_ip': host.ip,
@@ -25,6 +25,14 @@ cinder-packages:
     - pkgs: {{ (openstack.pkgs.cinder if lvm else openstack.pkgs.cinder_control) | json }}
 
 {{ config_file('cinder-config', 'cinder', 'cinder.conf', sections, 'cinder-packages') }}
+
+{%- if 'cinder-api-uwsgi.ini' in openstack.ini_files.cinder %}
+
+# Debian runs the API under uWSGI: its settings take the operator's
+# overrides (openstack:config_overrides; the lab's worker counts).
+{{ ini_options('cinder-uwsgi', 'cinder', 'cinder-api-uwsgi.ini', {},
+               'pkg: cinder-packages', 'cinder-services') }}
+{%- endif %}
 
 cinder-db-sync:
   cmd.run:

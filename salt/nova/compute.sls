@@ -33,10 +33,13 @@
 {%- if openstack.nova.workarounds %}
 {%-   do sections.update({'workarounds': openstack.nova.workarounds}) %}
 {%- endif %}
-{#- os-vif plugs each instance's port into Open vSwitch through the local
-    database's socket (its default, tcp:127.0.0.1:6640, is not served). #}
+{#- os-vif plugs each instance's port into Open vSwitch from nova-compute,
+    which runs as nova: not through the database's unix socket (root's;
+    seen in the lab: "Could not retrieve schema from
+    unix:/run/openvswitch/db.sock"), through the loopback listener
+    ovn.chassis adds. #}
 {%- if openstack.network.driver == 'ovn' %}
-{%-   do sections.update({'os_vif_ovs': {'ovsdb_connection': urls.ovsdb} }) %}
+{%-   do sections.update({'os_vif_ovs': {'ovsdb_connection': urls.ovsdb_local_tcp} }) %}
 {%- endif %}
 
 nova-compute-packages:

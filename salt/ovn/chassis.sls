@@ -121,6 +121,16 @@ ovn-chassis-ovs-service:
       - cmd: ovn-chassis-ovs-vswitchd-restart
 {%- endif %}
 
+# nova-compute (user nova) plugs instances' ports through the database, on
+# the loopback address only (its unix socket is root's): os-vif's own
+# default, as DevStack and Kolla set it.
+ovn-chassis-local-manager:
+  cmd.run:
+    - name: ovs-vsctl set-manager ptcp:6640:127.0.0.1
+    - unless: ovs-vsctl get-manager | grep -qx 'ptcp:6640:127.0.0.1'
+    - require:
+      - service: ovn-chassis-ovs-service
+
 ovn-chassis-provider-bridge:
   ovn.bridge:
     - name: {{ bridges.provider }}

@@ -1,7 +1,7 @@
 {#- Placement (no guide step: split out of nova in Stein): tracks what each
     compute host has and what instances use, for the scheduler. #}
 {%- from "map.jinja" import openstack with context %}
-{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
 
 placement-packages:
   pkg.installed:
@@ -12,6 +12,14 @@ placement-packages:
      'api': {'auth_strategy': 'keystone'},
      'keystone_authtoken': auth_section('placement') | load_json,
    }, 'placement-packages') }}
+
+{%- if 'placement-api-uwsgi.ini' in openstack.ini_files.placement %}
+
+# Debian runs the API under uWSGI: its settings take the operator's
+# overrides (openstack:config_overrides; the lab's worker counts).
+{{ ini_options('placement-uwsgi', 'placement', 'placement-api-uwsgi.ini', {},
+               'pkg: placement-packages', 'placement-service') }}
+{%- endif %}
 
 placement-db-sync:
   cmd.run:

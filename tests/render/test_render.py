@@ -241,7 +241,7 @@ def test_compute_activates_a_migrated_port_once_on_zed(minion):
     result = show(minion("guide", "debian13", "compute2"), "nova.compute")
     sections = state_args(result, "nova-compute-config")[1]["sections"]
     assert "workarounds" not in sections
-    assert sections["os_vif_ovs"] == {"ovsdb_connection": "unix:/run/openvswitch/db.sock"}
+    assert sections["os_vif_ovs"] == {"ovsdb_connection": "tcp:127.0.0.1:6640"}
 
 
 @pytest.mark.parametrize("family", GRAINS)

@@ -54,7 +54,8 @@ ovn-chassis-provider-link-unit:
         Type=oneshot
         RemainAfterExit=yes
 {%-   if provider_vlan %}
-        ExecStart=/bin/sh -c 'ip link show {{ provider_nic }} >/dev/null 2>&1 || ip link add link {{ host.interfaces.lan }} name {{ provider_nic }} type vlan id {{ provider_vlan }}'
+        ExecStart=/bin/sh -c 'ip link show {{ provider_nic }} >/dev/null 2>&1 || \
+          ip link add link {{ host.interfaces.lan }} name {{ provider_nic }} type vlan id {{ provider_vlan }}'
 {%-   endif %}
         ExecStart=/sbin/ip link set {{ provider_nic }} up
         [Install]

@@ -98,7 +98,7 @@ def test_one_nic_hosts_carry_the_provider_network_on_a_vlan(minion):
     result = show(minion("twelve_computes", "debian13", "compute5"), "ovn.chassis")
     assert state_args(result, "ovn-chassis-provider-bridge")[1]["ports"] == ["eth1.100"]
     unit = state_args(result, "ovn-chassis-provider-link-unit")[1]["contents"]
-    assert "ip link add link eth1 name eth1.100 type vlan id 100" in unit
+    assert "ip link add link eth1 name eth1.100 type vlan id 100'" in unit
 
 
 def test_the_lab_runs_the_userspace_datapath(minion):

@@ -156,6 +156,20 @@ def test_client_errors_carry_the_clients_message(verify, fake, openrc):
         verify.users(["admin"], openrc=openrc)
 
 
+def test_microversion_warnings_do_not_hide_the_message(verify, fake, openrc):
+    """Lab-found (trixie's client 7.4): its warning for a microversion its
+    table predates came first, and the boot's real failure was cut off."""
+    fake.answers["user_list"] = {
+        "retcode": 1,
+        "stdout": "",
+        "stderr": "compute version 2.74 is not in supported versions: 2, 2.1\n"
+        "Error creating server: verify-server\n",
+    }
+    with pytest.raises(CommandExecutionError) as caught:
+        verify.users(["admin"], openrc=openrc)
+    assert str(caught.value) == "openstack user list: Error creating server: verify-server"
+
+
 def test_cleanup_without_leftovers_deletes_nothing(verify, fake, openrc):
     out = verify.cleanup(openrc=openrc)
     assert out == {"result": True, "comment": "deleted: nothing", "data": {}}

@@ -34,8 +34,12 @@ $(RUN)/conf.d/paths.conf: Makefile
 	  '      - $(CURDIR)/reactor/minion-start.sls' \
 	  > $@
 
+# The unit and render tests (independent masterless minions) on two
+# processes, a file each; the functional and integration tests (real
+# glusterd, ovsdb-server, Keystone, a master) one at a time.
 test: setup lint
-	$(BIN)/pytest -ra tests
+	$(BIN)/pytest -ra -n 2 --dist loadfile tests/unit tests/render
+	$(BIN)/pytest -ra tests/functional tests/integration
 
 lint: venv
 	$(BIN)/ruff check _modules _states _runners _utils tests

@@ -23,6 +23,19 @@ ovn-central-service:
     - require:
       - pkg: ovn-central-packages
 
+# ovn-central is a oneshot unit that only pulls in the two database
+# servers, and those are Type=simple: systemd reports them started before
+# their sockets exist (seen in a fresh lab: "ovn-nbctl: unix:/var/run/ovn/
+# ovnnb_db.sock: database connection failed (No such file or directory)"
+# 0.3 s after the start). Wait for both sockets, at most 60 s.
+ovn-central-databases-ready:
+  cmd.run:
+    - name: >-
+        timeout 60 sh -c 'until [ -S /run/ovn/ovnnb_db.sock ] && [ -S /run/ovn/ovnsb_db.sock ];
+        do sleep 0.5; done'
+    - unless: test -S /run/ovn/ovnnb_db.sock -a -S /run/ovn/ovnsb_db.sock
+    - require:
+      - service: ovn-central-service
 {%- for db, port in (('nb', ovn.nb_port), ('sb', ovn.sb_port)) %}
 
 ovn-central-{{ db }}-listener:
@@ -30,6 +43,6 @@ ovn-central-{{ db }}-listener:
     - name: {{ db }}
     - targets: [ptcp:{{ port }}:{{ controller_ip }}]
     - require:
-      - service: ovn-central-service
+      - cmd: ovn-central-databases-ready
 {%- endfor %}
 {%- endif %}

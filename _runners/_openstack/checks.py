@@ -373,9 +373,11 @@ def _check_release(openstack, platforms, tree, problems):
         )
         groups.setdefault(platform, []).append(host)
     table = tree["releases"].get("platforms") or {}
+    unsupported = False
     for (family, major, label, assumed), hosts in sorted(groups.items()):
         shown = f"{label} (assumed: the master has no grains of it)" if assumed else label
         if family not in tree["osfamilymap"]:
+            unsupported = True
             for host in hosts:
                 _problem(
                     problems,
@@ -386,6 +388,7 @@ def _check_release(openstack, platforms, tree, problems):
             continue
         offered = _data.offered(tree, {"os_family": family, "osmajorrelease": major})
         if offered is None:
+            unsupported = True
             majors = ", ".join(str(major) for major in table.get(family) or {})
             for host in hosts:
                 _problem(
@@ -403,7 +406,7 @@ def _check_release(openstack, platforms, tree, problems):
                 f"'{release}' is not offered on {shown}, the OS of {', '.join(hosts)}; "
                 f"it offers: {offers or 'nothing'}",
             )
-    if not release and not any(p.startswith("openstack:hosts:") for p in problems):
+    if not release and not unsupported:
         # every platform is supported, yet none gave a release
         _problem(problems, key, "missing")
 

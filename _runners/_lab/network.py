@@ -190,7 +190,8 @@ def down(cfg, where):
         run(["ip", "link", "delete", cfg["uplink_host_if"]])
         done.append("deleted " + cfg["uplink_host_if"])
     rule = host_rule(cfg)
-    while ok(["iptables", "-t", "nat", "-C", "POSTROUTING"] + rule):
+    # A machine without iptables (the lab never came up here) has no rule.
+    while shutil.which("iptables") and ok(["iptables", "-t", "nat", "-C", "POSTROUTING"] + rule):
         run(["iptables", "-t", "nat", "-D", "POSTROUTING"] + rule)
         done.append("deleted NAT rule")
     saved = os.path.join(where["lab"], "ip_forward.orig")

@@ -142,3 +142,19 @@ def test_status_of_a_lab_that_is_not_there():
     assert ret["nat rule"] is False
     assert ret["net.ipv4.ip_forward"] in ("0", "1")
     assert ret["bridges"] == []
+
+
+def test_down_of_a_lab_that_is_not_there(tmp_path, monkeypatch):
+    """A machine that never ran the lab (no netns, no uplink, maybe no
+    iptables at all: a new machine) has nothing to take down."""
+    calls = []
+    real_ok = network.ok
+
+    def spy(cmd, *args, **kwargs):
+        calls.append(cmd[0])
+        return real_ok(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(network, "ok", spy)
+    monkeypatch.setattr(network.shutil, "which", lambda name: None)
+    assert network.down(absent_lab(), {"lab": str(tmp_path)}) == []
+    assert "iptables" not in calls

@@ -49,13 +49,16 @@ lint: venv
 
 # The main job: the guide's hosts as containers on this machine (lab/README.md),
 # the orchestration into them (only changed or failed states are listed; each
-# stage's duration is in its summary), the guide's section 10 as checks (each
-# one's PASS/FAIL/SKIP, time and finding in full), then how to reach the
-# cloud. Fails if the deployment or a check failed. Salt's own log lines are
-# kept to critical ones: the states' results already name what failed.
+# stage's duration is in its summary), the guide's section 10 as checks, then
+# the security audit (each check's PASS/FAIL/SKIP, time and finding in full;
+# the audit runs even when a verification check failed), then how to reach
+# the cloud. Fails if the deployment, a verification check or an audit check
+# failed. Salt's own log lines are kept to critical ones: the states' results
+# already name what failed.
 # `make lab STOP_AFTER=glusterfs` stops the deployment after that stage (the
-# names are salt/stages.yaml's) and skips the verification; a later `make lab`
-# carries on from where it is. `make lab ONLY=kvm` runs one stage alone.
+# names are salt/stages.yaml's) and skips the verification and the audit; a
+# later `make lab` carries on from where it is. `make lab ONLY=kvm` runs one
+# stage alone.
 # At the end: each host's CPU seconds since the orchestration began (its
 # container's cgroup), their total, and wall / (CPU seconds / cores).
 # `make lab LAB_SUITE=bookworm` makes the hosts Debian 12 instead of pillar
@@ -76,10 +79,13 @@ ifeq ($(STOP_AFTER)$(ONLY),)
 	@start=$$SECONDS; \
 	$(BIN)/salt-run -l critical -t 1800 --state-output=full state.orchestrate openstack.verify; rc=$$?; \
 	echo "verification: $$((SECONDS - start)) s, exit $$rc"; \
+	start=$$SECONDS; \
+	$(BIN)/salt-run -l critical -t 600 --state-output=full state.orchestrate openstack.audit; arc=$$?; \
+	echo "audit: $$((SECONDS - start)) s, exit $$arc"; \
 	$(LAB_CPU); \
-	$(BIN)/salt-run lab.access; exit $$rc
+	$(BIN)/salt-run lab.access; [ $$rc -ne 0 ] && exit $$rc; exit $$arc
 else
-	@echo "stopped as asked ($(if $(STOP_AFTER),after stage $(STOP_AFTER),stage $(ONLY) only)): no verification; 'make lab' carries on"
+	@echo "stopped as asked ($(if $(STOP_AFTER),after stage $(STOP_AFTER),stage $(ONLY) only)): no verification, no audit; 'make lab' carries on"
 	@$(LAB_CPU)
 endif
 

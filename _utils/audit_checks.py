@@ -256,8 +256,10 @@ def secret_needles(secrets, skip_suffixes=("_pubkey",)):
     """
     name -> the strings whose presence in a file means it holds that secret:
     the value itself, and for a multi-line one (a private key) each of its
-    lines of 16 characters or more that is not a ``-----BEGIN``/``END``
-    armour line. Public halves (``*_pubkey``) and empty values are left out.
+    lines of 16 characters or more but the ``-----BEGIN``/``END`` armour and
+    the first line of the body (OpenSSH's format header and key type: the
+    same in every key of that type). Public halves (``*_pubkey``) and empty
+    values are left out.
     """
     needles = {}
     for name, value in sorted((secrets or {}).items()):
@@ -266,11 +268,12 @@ def secret_needles(secrets, skip_suffixes=("_pubkey",)):
         text = str(value)
         found = [text]
         if "\n" in text.strip():
-            found = [
+            body = [
                 line.strip()
                 for line in text.splitlines()
                 if len(line.strip()) >= 16 and not line.strip().startswith("-----")
             ]
+            found = body[1:] or body
         needles[name] = [n.encode() for n in found if n]
     return needles
 

@@ -1,18 +1,21 @@
 {#- Guide 01-network-gateway steps 1-2 (01-iptables-nat.sh,
     02-ip-forward.sh): the gateway forwards the LAN's traffic out of its
     public interface with NAT, so hosts with only a LAN address reach the
-    package mirrors. Unlike the guide, nothing is flushed: these rules are
-    added next to whatever is there, checked one by one, and saved so they
-    survive a reboot. Renders nothing on hosts that are not the gateway. #}
+    package mirrors. The NAT and the forwarding rules themselves are the
+    host firewall's now (salt/firewall: the nftables table inet
+    openstack_salt, with its forward and NAT chains on the gateway); this
+    SLS keeps the kernel's forwarding and, on Zed, the instances' router
+    address, and takes out the iptables rules it used to add (issue 13),
+    once the firewall's table is loaded. Renders nothing on hosts that are
+    not the gateway. #}
 {%- from "map.jinja" import openstack, host, provider_nic with context %}
 {%- if 'gateway' in host.get('roles', []) %}
 {%-   set lan = openstack.network.lan_cidr %}
-{%-   set lan_if = host.interfaces.lan %}
 {%-   set public_if = host.interfaces.public %}
+{%-   set provider = openstack.network.provider %}
 
-network-nat-packages:
-  pkg.installed:
-    - pkgs: {{ openstack.pkgs.firewall | json }}
+include:
+  - firewall
 
 # Step 2: the kernel forwards packets between interfaces (persisted in
 # /etc/sysctl.d, so it holds after a reboot). A per-network-namespace
@@ -23,18 +26,22 @@ network-nat-ip-forward:
     - value: 1
     - config: /etc/sysctl.d/60-openstack-gateway.conf
 
-{#- The networks that leave through the gateway: the LAN (guide step 1)
-    and the instances' provider network (guide 09 step 51: nova-network's
-    br100 NAT). Rules match the source network and the public interface,
-    not the interface a packet comes in on: that is a bridge (OVN's
-    br-provider, the linuxbridge agent's brq...). #}
-{%-   set provider = openstack.network.provider %}
+{#- Issue 13: the iptables rules this SLS added before the firewall had
+    its own table (steps 1 and 51: NAT and forwarding; issue 12: the
+    provider network kept from the LAN and from the gateway itself), each
+    deleted by its exact former specification, comment included, so no
+    other rule of the host is touched; the saved rules
+    (iptables-persistent's, iptables-services') are saved without them.
+    Nothing to do on a host that never had them. The iptables command
+    stays installed for this. #}
+network-nat-iptables-cleanup-packages:
+  pkg.installed:
+    - pkgs: {{ openstack.pkgs.firewall_cleanup | json }}
+    - reload_modules: true
 {%-   for net_id, cidr in (('lan', lan), ('provider', provider.cidr)) %}
 
-# Step 1: rewrite the {{ net_id }} network's source addresses to the
-# gateway's public one.
-network-nat-masquerade-{{ net_id }}:
-  iptables.append:
+network-nat-old-masquerade-{{ net_id }}:
+  iptables.delete:
     - table: nat
     - chain: POSTROUTING
     - source: {{ cidr }}
@@ -43,11 +50,11 @@ network-nat-masquerade-{{ net_id }}:
     - comment: "openstack-salt: {{ net_id }} out through the gateway"
     - save: true
     - require:
-      - pkg: network-nat-packages
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 
-# Step 1: let the {{ net_id }} network's packets out.
-network-nat-forward-{{ net_id }}:
-  iptables.append:
+network-nat-old-forward-{{ net_id }}:
+  iptables.delete:
     - table: filter
     - chain: FORWARD
     - source: {{ cidr }}
@@ -56,12 +63,12 @@ network-nat-forward-{{ net_id }}:
     - comment: "openstack-salt: {{ net_id }} to the outside"
     - save: true
     - require:
-      - pkg: network-nat-packages
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 {%-   endfor %}
 
-# Step 1: and the answers back in.
-network-nat-forward-back:
-  iptables.append:
+network-nat-old-forward-back:
+  iptables.delete:
     - table: filter
     - chain: FORWARD
     - in-interface: {{ public_if }}
@@ -71,16 +78,11 @@ network-nat-forward-back:
     - comment: "openstack-salt: answers back in"
     - save: true
     - require:
-      - pkg: network-nat-packages
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 
-{#- The instances' network is no part of the LAN: the gateway forwards
-    nothing between the two, in either direction (what is not the
-    answer to a connection from the provider network to the outside is
-    dropped), and answers nothing an instance opens to the gateway itself,
-    on any of its addresses. (Issue 12: an instance reached MariaDB,
-    RabbitMQ, memcached, glusterd and every brick port.) #}
-network-nat-provider-no-forward-out:
-  iptables.append:
+network-nat-old-provider-no-forward-out:
+  iptables.delete:
     - table: filter
     - chain: FORWARD
     - source: {{ provider.cidr }}
@@ -88,11 +90,11 @@ network-nat-provider-no-forward-out:
     - comment: "openstack-salt: provider network only to the outside"
     - save: true
     - require:
-      - iptables: network-nat-forward-provider
-      - iptables: network-nat-forward-back
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 
-network-nat-provider-no-forward-in:
-  iptables.append:
+network-nat-old-provider-no-forward-in:
+  iptables.delete:
     - table: filter
     - chain: FORWARD
     - destination: {{ provider.cidr }}
@@ -100,10 +102,11 @@ network-nat-provider-no-forward-in:
     - comment: "openstack-salt: nothing new into the provider network"
     - save: true
     - require:
-      - iptables: network-nat-forward-back
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 
-network-nat-provider-input-answers:
-  iptables.append:
+network-nat-old-provider-input-answers:
+  iptables.delete:
     - table: filter
     - chain: INPUT
     - source: {{ provider.cidr }}
@@ -114,10 +117,11 @@ network-nat-provider-input-answers:
     - comment: "openstack-salt: answers from the provider network"
     - save: true
     - require:
-      - pkg: network-nat-packages
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 
-network-nat-provider-input-drop:
-  iptables.append:
+network-nat-old-provider-input-drop:
+  iptables.delete:
     - table: filter
     - chain: INPUT
     - source: {{ provider.cidr }}
@@ -126,7 +130,8 @@ network-nat-provider-input-drop:
     - comment: "openstack-salt: the gateway serves no instance"
     - save: true
     - require:
-      - iptables: network-nat-provider-input-answers
+      - pkg: network-nat-iptables-cleanup-packages
+      - cmd: firewall-loaded
 {%-   if openstack.network.driver == 'linuxbridge' %}
 
 # Guide 09 step 51: the instances' default gateway (the provider subnet's
@@ -146,11 +151,4 @@ network-nat-provider-gateway:
     - unless: ip -o -4 address show | grep -q ' inet {{ provider.gateway }}/'
     - shell: /bin/bash
 {%-   endif %}
-
-# The saved rules are loaded at boot.
-network-nat-persist-service:
-  service.enabled:
-    - name: {{ openstack.units.firewall }}
-    - require:
-      - pkg: network-nat-packages
 {%- endif %}

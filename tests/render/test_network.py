@@ -123,17 +123,5 @@ def test_metadata_agent_reaches_nova_and_the_southbound_db(minion, family):
     assert "transport_url" not in common.get("DEFAULT", {})
 
 
-def test_gateway_never_forwards_between_the_provider_network_and_the_lan(minion):
-    result = show(minion("guide", "debian13", "compute1"), "network.nat")
-    out = state_args(result, "network-nat-provider-no-forward-out")[1]
-    assert (out["chain"], out["source"], out["jump"]) == ("FORWARD", "10.0.0.0/24", "DROP")
-    back = state_args(result, "network-nat-provider-no-forward-in")[1]
-    assert (back["chain"], back["destination"], back["jump"]) == ("FORWARD", "10.0.0.0/24", "DROP")
-    drop = state_args(result, "network-nat-provider-input-drop")[1]
-    assert (drop["chain"], drop["source"], drop["jump"]) == ("INPUT", "10.0.0.0/24", "DROP")
-    # the instances still get out: their own accept comes first
-    accept = state_args(result, "network-nat-forward-provider")[1]
-    assert (accept["source"], accept["out-interface"]) == ("10.0.0.0/24", "eth0")
-    assert {"iptables": "network-nat-forward-provider"} in out["require"]
-    # with OVN the router address is the chassis' (ovn.chassis), not here
-    assert "network-nat-provider-gateway" not in result
+# The gateway's rules (never forwarding between the provider network and the
+# LAN) are the host firewall's: tests/render/test_firewall.py.

@@ -342,6 +342,181 @@ def _check_verify_and_dashboard(openstack, by_role, problems):
         _problem(problems, "openstack:dashboard:allowed_hosts", "must be a list of host names")
 
 
+# The host firewall (issue 13, salt/firewall): openstack:firewall:services
+# entries (salt/defaults.yaml describes each key) and who may connect.
+FIREWALL_BINDS = ("lan", "loopback", "any", "public")
+FIREWALL_PROTOS = ("tcp", "udp")
+# `from` names besides the roles: every host of the map, the LAN and
+# firewall:admin_sources, anyone through the gateway's public interface.
+FIREWALL_SOURCES = ("hosts", "admin", "public")
+# A service's name names its nftables sets: a letter, then letters, digits,
+# '-' or '_'.
+FIREWALL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+PORT_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def _port_range(value):
+    """(first, last) of a port (a number, "n" or "first-last"), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, value
+    match = PORT_RANGE.match(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    first = int(match.group(1))
+    return first, int(match.group(2) or first)
+
+
+def _check_firewall_ports(service, key, spec, catalog, problems):
+    """A service's ports: numbers or "first-last", 1-65535; none given: its
+    openstack:catalog entry's port."""
+    ports = spec.get("ports")
+    if ports is None:
+        port = (catalog.get(service) or {}).get("port") if isinstance(catalog, dict) else None
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            _problem(
+                problems,
+                f"{key}:ports",
+                f"missing, and openstack:catalog:{service} has no port to take "
+                "(give ports, or name an API of the catalog)",
+            )
+        return
+    if not isinstance(ports, list) or not ports:
+        _problem(
+            problems, f"{key}:ports", "must be a non-empty list of ports or 'first-last' ranges"
+        )
+        return
+    for value in ports:
+        bounds = _port_range(value)
+        if bounds is None:
+            _problem(problems, f"{key}:ports", f"'{value}' is not a port or a 'first-last' range")
+        elif not (1 <= bounds[0] <= 65535 and 1 <= bounds[1] <= 65535):
+            _problem(problems, f"{key}:ports", f"'{value}' is outside 1-65535")
+        elif bounds[0] > bounds[1]:
+            _problem(problems, f"{key}:ports", f"'{value}': the first port is after the last")
+
+
+def _check_firewall_service(service, spec, catalog, problems):
+    """One entry of openstack:firewall:services."""
+    key = f"openstack:firewall:services:{service}"
+    if not isinstance(service, str) or not FIREWALL_NAME.match(service):
+        _problem(
+            problems,
+            key,
+            "is not a valid service name (a letter, then letters, digits, '-' or '_': "
+            "it names the firewall's sets)",
+        )
+        return
+    if not isinstance(spec, dict):
+        _problem(problems, key, "must be a mapping (roles, ports, proto, bind, from, when)")
+        return
+    roles = spec.get("roles")
+    if not isinstance(roles, list) or not roles:
+        _problem(problems, f"{key}:roles", "must be a non-empty list of roles")
+        roles = []
+    for role in roles:
+        if role not in ROLES:
+            _problem(problems, f"{key}:roles", f"unknown role '{role}' (known: {', '.join(ROLES)})")
+    _check_firewall_ports(service, key, spec, catalog, problems)
+    proto = spec.get("proto", "tcp")
+    if proto not in FIREWALL_PROTOS:
+        _problem(problems, f"{key}:proto", f"'{proto}' is not {' or '.join(FIREWALL_PROTOS)}")
+    bind = spec.get("bind", "lan")
+    if bind not in FIREWALL_BINDS:
+        _problem(problems, f"{key}:bind", f"'{bind}' is not one of {', '.join(FIREWALL_BINDS)}")
+    sources = spec.get("from", [])
+    if not isinstance(sources, list):
+        _problem(problems, f"{key}:from", "must be a list (roles, hosts, admin, public)")
+        sources = []
+    known = ROLES + FIREWALL_SOURCES
+    for source in sources:
+        if source not in known:
+            close = difflib.get_close_matches(str(source), known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            _problem(
+                problems,
+                f"{key}:from",
+                f"unknown source '{source}'{hint} (known: {', '.join(known)})",
+            )
+    if bind == "loopback" and sources:
+        _problem(
+            problems,
+            f"{key}:from",
+            "bind loopback: only the host itself can connect, so from must be empty",
+        )
+    if (bind == "public" or "public" in sources) and roles and "gateway" not in roles:
+        _problem(
+            problems,
+            key,
+            "public (bind or from) needs the gateway role: only the gateway has a public interface",
+        )
+    when = spec.get("when")
+    if when is not None and (not isinstance(when, str) or not when):
+        _problem(problems, f"{key}:when", f"'{when}' is not null or a word")
+
+
+def _check_firewall(openstack, by_role, problems):
+    """openstack:firewall (issue 13): the administrators' networks and the
+    services the host firewall opens, checked before any host is touched."""
+    key = "openstack:firewall"
+    firewall = openstack.get("firewall")
+    if not isinstance(firewall, dict):
+        _problem(problems, key, "must be a mapping (admin_sources, services)")
+        return
+    provider = ((openstack.get("network") or {}).get("provider") or {}).get("cidr")
+    try:
+        provider = netaddr.IPNetwork(provider) if isinstance(provider, str) else None
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        provider = None  # _check_network names it
+    sources = firewall.get("admin_sources")
+    if sources is None:
+        sources = []
+    if not isinstance(sources, list):
+        _problem(problems, f"{key}:admin_sources", "must be a list of addresses or networks")
+        sources = []
+    for value in sources:
+        skey = f"{key}:admin_sources"
+        try:
+            net = netaddr.IPNetwork(value) if isinstance(value, str) else None
+        except (netaddr.AddrFormatError, ValueError, TypeError):
+            net = None
+        if net is None:
+            _problem(problems, skey, f"'{value}' is not an IP address or a network in CIDR form")
+            continue
+        if net.ip != net.network:
+            _problem(problems, skey, f"'{value}' has host bits set (did you mean {net.cidr}?)")
+        elif (
+            provider is not None
+            and net.version == 4
+            and netaddr.IPSet([net]) & netaddr.IPSet([provider])
+        ):
+            _problem(
+                problems,
+                skey,
+                f"'{value}' overlaps the provider network {provider.cidr}: instances "
+                "would reach the hosts' SSH",
+            )
+    services = firewall.get("services")
+    if not isinstance(services, dict):
+        _problem(problems, f"{key}:services", "must be a mapping of service names")
+        services = {}
+    catalog = openstack.get("catalog") or {}
+    for service, spec in services.items():
+        _check_firewall_service(service, spec, catalog, problems)
+    hosts = openstack.get("hosts") if isinstance(openstack.get("hosts"), dict) else {}
+    for name in by_role["gateway"]:
+        interfaces = (hosts.get(name) or {}).get("interfaces") or {}
+        public = interfaces.get("public")
+        if public and public == interfaces.get("lan"):
+            _problem(
+                problems,
+                f"openstack:hosts:{name}:interfaces:public",
+                f"'{public}' is also the LAN interface: the firewall tells the gateway's "
+                "public side by its own interface",
+            )
+
+
 def _check_release(openstack, platforms, tree, problems):
     """openstack:release: a release this tree knows, offered by every host's
     platform (salt/releases.yaml)."""
@@ -558,6 +733,7 @@ def check(pillar, tree, platforms=None, pending=()):
     _check_provider_vlan(data, problems)
     _check_storage(data, by_role, problems)
     _check_verify_and_dashboard(data, by_role, problems)
+    _check_firewall(data, by_role, problems)
     servers = (data.get("ntp") or {}).get("servers")
     if (
         not isinstance(servers, list)

@@ -6,6 +6,7 @@
     device-mapper), cinder-volume is not deployed and this says why. #}
 {%- from "map.jinja" import openstack, host, urls with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
+{%- from "binds.jinja" import listen_sections, listen_states with context %}
 {%- set lvm = openstack.cinder.lvm_backend %}
 {%- set sections = {
       'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone', 'my_ip': host.ip,
@@ -14,6 +15,8 @@
       'keystone_authtoken': auth_section('cinder') | load_json,
       'oslo_concurrency': {'lock_path': '/var/lib/cinder/tmp'},
     } %}
+{#- Issue 13: the API listens on the LAN address only (binds.jinja). #}
+{%- do salt['defaults.merge'](sections, listen_sections(['cinder'], 'cinder.conf') | load_json) %}
 {%- if lvm %}
 {%-   do sections.update({'lvm': {'volume_driver': 'cinder.volume.drivers.lvm.LVMVolumeDriver',
                                   'volume_group': openstack.cinder.volume_group,
@@ -33,6 +36,8 @@ cinder-packages:
 {{ ini_options('cinder-uwsgi', 'cinder', 'cinder-api-uwsgi.ini', {},
                'pkg: cinder-packages', 'cinder-services') }}
 {%- endif %}
+
+{{ listen_states('cinder-listen', 'cinder', ['cinder'], 'cinder-packages', 'cinder-services') }}
 
 cinder-db-sync:
   cmd.run:

@@ -1,8 +1,11 @@
 {#- Guide 07-openstack-controller steps 21-22 (02-mysql-install.sh,
     03-mysql-start.sh): MariaDB, listening on the controller's LAN address
     only, with the root password from pillar. The guide printed that password
-    on the terminal; here it stays in pillar and in /root/.my.cnf (0600). #}
-{%- from "map.jinja" import openstack, host with context %}
+    on the terminal; here it stays in pillar and in /root/.my.cnf (0600).
+    Where it listens: openstack:firewall:services mariadb (binds.jinja). #}
+{%- from "map.jinja" import openstack with context %}
+{%- from "binds.jinja" import listener with context %}
+{%- set mariadb = listener('mariadb') | load_json %}
 
 database-server-packages:
   pkg.installed:
@@ -24,7 +27,7 @@ database-server-config:
     - contents: |
         # Managed by Salt (database.server).
         [mysqld]
-        bind-address = {{ host.ip }}
+        bind-address = {{ mariadb.address or '0.0.0.0' }}
         default-storage-engine = innodb
         innodb_file_per_table = on
         max_connections = 4096

@@ -5,6 +5,7 @@
     admin user, project, roles and the identity endpoints once. #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
 {%- from "macros.jinja" import db_url, config_file, uwsgi_connection_close with context %}
+{%- from "binds.jinja" import listen_states with context %}
 
 keystone-packages:
   pkg.installed:
@@ -16,6 +17,9 @@ keystone-packages:
      'cache': {'enabled': true, 'backend': 'oslo_cache.memcache_pool', 'memcache_servers': urls.memcached},
    }, 'keystone-packages') }}
 {{ uwsgi_connection_close('keystone-uwsgi', 'keystone', openstack.uwsgi_close.get('keystone', []), 'keystone-packages', 'keystone-service') }}
+
+# Issue 13: the API listens on the LAN address only (binds.jinja).
+{{ listen_states('keystone-listen', 'keystone', ['keystone'], 'keystone-packages', 'keystone-service') }}
 
 # Step 27: the schema, only when it is not current.
 keystone-db-sync:

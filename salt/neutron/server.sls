@@ -12,6 +12,7 @@
     nova-api (see nova.controller). #}
 {%- from "map.jinja" import openstack, controller, urls with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
+{%- from "binds.jinja" import listen_sections, listen_states with context %}
 {%- set files = openstack.ini_files.neutron %}
 {%- set ovn = openstack.network.driver == 'ovn' %}
 {%- set physnet = openstack.network.provider.physical_network %}
@@ -59,7 +60,10 @@ neutron-server-packages:
 {%- if not ovn %}
 {%-   do neutron_conf.update({'experimental': {'linuxbridge': true} }) %}
 {%- endif %}
+{#- Issue 13: the API listens on the LAN address only (binds.jinja). #}
+{%- do salt['defaults.merge'](neutron_conf, listen_sections(['neutron'], 'neutron.conf') | load_json) %}
 {{ config_file('neutron-server-config', 'neutron', 'neutron.conf', neutron_conf, 'neutron-server-packages') }}
+{{ listen_states('neutron-server-listen', 'neutron', ['neutron'], 'neutron-server-packages', 'neutron-server-services') }}
 
 {{ config_file('neutron-server-ml2', 'neutron', 'ml2_conf.ini', ml2, 'neutron-server-packages') }}
 

@@ -6,6 +6,10 @@
     Cells v2: cell0 for instances that never got a host, cell1 for the rest. #}
 {%- from "map.jinja" import openstack, controller, urls, nova_common with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, uwsgi_connection_close with context %}
+{%- from "binds.jinja" import listen_sections, listen_states with context %}
+{#- Issue 13: the compute API (8774) and the metadata API (8775) listen on
+    the LAN address only (binds.jinja). #}
+{%- set apis = ['nova', 'nova-metadata'] %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'api_database': {'connection': db_url('nova', 'nova_api')},
       'database': {'connection': db_url('nova')},
@@ -19,6 +23,7 @@
       'cinder': {'os_region_name': openstack.region},
       'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
     }, in_place=False) %}
+{%- do salt['defaults.merge'](sections, listen_sections(apis, 'nova.conf') | load_json) %}
 {#- No AMQP heartbeats on the controller: Debian runs nova-api under uWSGI,
     where an idle worker never sends them, RabbitMQ drops its connection
     ("AMQP server ... is unreachable: RecoverableConnectionError"), and a
@@ -31,6 +36,7 @@ nova-controller-packages:
 
 {{ config_file('nova-controller-config', 'nova', 'nova.conf', sections, 'nova-controller-packages') }}
 {{ uwsgi_connection_close('nova-controller-uwsgi', 'nova', openstack.uwsgi_close.get('nova', []), 'nova-controller-packages', 'nova-controller-services') }}
+{{ listen_states('nova-controller-listen', 'nova', apis, 'nova-controller-packages', 'nova-controller-services') }}
 
 # Step 43: the API database first, then the cells, then the main schema.
 nova-controller-api-db-sync:

@@ -2,6 +2,7 @@
     compute host has and what instances use, for the scheduler. #}
 {%- from "map.jinja" import openstack with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
+{%- from "binds.jinja" import listen_states with context %}
 
 placement-packages:
   pkg.installed:
@@ -20,6 +21,9 @@ placement-packages:
 {{ ini_options('placement-uwsgi', 'placement', 'placement-api-uwsgi.ini', {},
                'pkg: placement-packages', 'placement-service') }}
 {%- endif %}
+
+# Issue 13: the API listens on the LAN address only (binds.jinja).
+{{ listen_states('placement-listen', 'placement', ['placement'], 'placement-packages', 'placement-service') }}
 
 placement-db-sync:
   cmd.run:

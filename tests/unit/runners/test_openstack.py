@@ -904,6 +904,7 @@ def test_schema_marks_the_free_form_maps():
         ("openstack", "services"): 1,
         ("openstack", "gluster", "options"): 1,
         ("openstack", "flavors"): 1,
+        ("openstack", "firewall", "services"): 1,
         ("openstack", "nova", "workarounds"): 1,
         ("openstack", "config_overrides"): 4,
         ("openstack", "secrets"): 1,

@@ -31,6 +31,9 @@ _DEFAULT_SUFFIX = re.compile(r"\s+\(DEFAULT\)$")
 _BOOL_TRUE = {"on", "yes", "true", "enable", "1"}
 _BOOL_FALSE = {"off", "no", "false", "disable", "0"}
 _GROUPS_DIR = "/var/lib/glusterd/groups"
+# Options whose value is a comma-separated list of addresses or host names,
+# in no particular order (gluster's server and NFS access lists).
+_LIST_OPTIONS = {"auth.allow", "auth.reject", "nfs.rpc-auth-allow", "nfs.rpc-auth-reject"}
 
 
 def __virtual__():
@@ -117,6 +120,11 @@ def _split_brick(brick):
     return host, path
 
 
+def _items(value):
+    """The set of a comma-separated list's items, blanks dropped."""
+    return {item.strip() for item in value.split(",") if item.strip()}
+
+
 def normalize_bricks(bricks):
     """
     Return bricks as a list of ``host:/path`` strings: trailing slashes
@@ -163,22 +171,27 @@ def option_value(value):
     return str(value).strip()
 
 
-def option_equal(current, wanted):
+def option_equal(current, wanted, key=None):
     """
     True when an option's current value already is the wanted one. gluster
     keeps a boolean as it was typed (``enable``, ``on``, ``yes``...), so
-    boolean spellings compare by meaning; anything else compares as text.
+    boolean spellings compare by meaning; the address lists of ``auth.allow``
+    and its kin (``key``) compare as sets (``a,b`` is ``b, a``); anything
+    else compares as text.
 
     CLI Example:
 
     .. code-block:: bash
 
         salt '*' gluster.option_equal enable on
+        salt '*' gluster.option_equal 192.168.0.2,192.168.0.1 192.168.0.1,192.168.0.2 auth.allow
 
     current
         The value from ``gluster.get_options`` (None when unknown).
     wanted
         The value asked for.
+    key
+        The option's name, when known.
     """
     if current is None:
         return False
@@ -186,6 +199,8 @@ def option_equal(current, wanted):
     new = option_value(wanted).lower()
     if cur == new:
         return True
+    if key in _LIST_OPTIONS:
+        return _items(cur) == _items(new)
     for vocabulary in (_BOOL_TRUE, _BOOL_FALSE):
         if cur in vocabulary and new in vocabulary:
             return True

@@ -208,7 +208,7 @@ def _option_diff(current, wanted):
     old, new, refused = {}, {}, []
     for key, value in wanted.items():
         cur = current.get(key)
-        if __salt__["gluster.option_equal"](cur, value):
+        if __salt__["gluster.option_equal"](cur, value, key=key):
             continue
         locked = _ONE_WAY_OPTIONS.get(key)
         if locked and __salt__["gluster.option_equal"](cur, locked):

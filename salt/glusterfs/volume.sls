@@ -13,6 +13,16 @@
       common.nova_user). #}
 {%-   do options.update({'storage.owner-uid': openstack.nova.uid | string,
                          'storage.owner-gid': openstack.nova.gid | string}) %}
+{#-   Issue 13: the bricks admit clients from the host map's addresses only
+      (every host mounts the volume; the self-heal daemons run on the brick
+      hosts), whatever the firewall lets through; a host outside the map
+      is refused ("Authentication failed"). The list follows the host map:
+      a changed map sets it again (the volume is never re-created). #}
+{%-   set addresses = [] %}
+{%-   for name, entry in openstack.hosts | dictsort if entry.get('ip') and entry.ip not in addresses %}
+{%-     do addresses.append(entry.ip) %}
+{%-   endfor %}
+{%-   do options.update({'auth.allow': addresses | join(',')}) %}
 
 glusterfs-volume-{{ storage.volume }}:
   gluster.volume_present:

@@ -295,3 +295,26 @@ def test_rabbitmq_password_never_on_a_command_line(minion, family):
     assert function == "rabbitmq_user.present"
     assert "password" not in user
     assert user["require"] == [{"cmd": "messaging-rabbitmq-user-password"}]
+
+
+# ------------------------------------------------------------------- GlusterFS
+
+
+@pytest.mark.parametrize("family", GRAINS)
+@pytest.mark.parametrize("pillar", ["guide", "three_hosts", "twelve_computes"])
+def test_gluster_volume_admits_the_host_map_only(minion, family, pillar):
+    """The volume's auth.allow is every host map address (each host mounts
+    it; the self-heal daemons run on the brick hosts) and nothing else."""
+    result = show(minion(pillar, family, "controller"), "glusterfs.volume")
+    _, args = state_args(result, "glusterfs-volume-vm-instances")
+    hosts = hosts_of(pillar)
+    assert args["options"]["auth.allow"] == ",".join(hosts[name]["ip"] for name in sorted(hosts))
+
+
+def test_gluster_auth_allow_follows_the_host_map(minion):
+    """A host added to the map is admitted at the next run (the state sets
+    the option on the existing volume: tests/unit/states/test_gluster.py)."""
+    local = {"openstack": {"hosts": {"compute5": {"ip": "192.168.0.6", "roles": ["compute"]}}}}
+    result = show(minion("guide", "debian13", "controller", local=local), "glusterfs.volume")
+    allowed = state_args(result, "glusterfs-volume-vm-instances")[1]["options"]["auth.allow"]
+    assert allowed.split(",") == [f"192.168.0.{n}" for n in (1, 2, 3, 4, 6, 5)]

@@ -11,6 +11,11 @@ brick process it spawns die with it. Nothing of the machine's own gluster
 The module under test runs ``gluster`` as always; a ``gluster`` first in
 PATH enters the namespaces (``nsenter``) and runs the real CLI there.
 
+The auth.allow tests add a client host: network and mount namespaces of
+its own at another address, joined to glusterd's by a veth pair, where the
+real glusterfs FUSE client mounts the volume (and is refused or admitted
+by the brick).
+
 Needs root, glusterfs-server, util-linux (unshare, nsenter) and iproute2.
 Skipped when they are missing, except under CI (``CI`` set), where that
 fails.
@@ -20,6 +25,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -32,7 +38,7 @@ GROUPS_DIR = "/var/lib/glusterd/groups"
 
 
 def _missing():
-    tools = ("glusterd", "gluster", "unshare", "nsenter", "ip")
+    tools = ("glusterd", "gluster", "glusterfs", "unshare", "nsenter", "ip")
     missing = [tool for tool in tools if not shutil.which(tool)]
     if missing:
         return (
@@ -414,3 +420,198 @@ def test_order_inside_a_replica_set_is_not_a_change(dist_volume, states):
     ret = states.volume_present(name="dist-rep", bricks=[b2, b1, b4, b3], replica=2)
     assert ret.result is True, ret.comment
     assert ret.changes == {}
+
+
+# --------------------------------------------------------------------------- auth.allow
+
+# The client's own namespace: a veth pair from the test glusterd's network
+# namespace (GLUSTERD_SIDE) to it (CLIENT); the bricks stay at ADDRESS.
+GLUSTERD_SIDE = "10.99.1.1"
+CLIENT = "10.99.1.2"
+ELSEWHERE = "10.99.1.9"  # an address that is not the client's
+
+
+def _nsenter(pid, *args, check=True, timeout=30):
+    return subprocess.run(  # noqa: S603
+        ["nsenter", "-t", str(pid), "-n", "-m", *args],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def client(glusterd, tmp_path_factory):
+    """
+    A host outside the test glusterd's namespace: network and mount
+    namespaces of its own (held by a sleeping process), at CLIENT, joined to
+    glusterd's by a veth pair, routed to the bricks' ADDRESS. Mounts made in
+    it are seen nowhere else; it and its veth end vanish with the holder.
+    """
+    if not os.path.exists("/dev/fuse"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the auth.allow tests: no /dev/fuse")
+        pytest.skip("no /dev/fuse: the FUSE client cannot mount")
+    base = tmp_path_factory.mktemp("client")
+    holder = subprocess.Popen(  # noqa: S603
+        ["unshare", "--net", "--mount", "--propagation", "private", "--fork"]  # noqa: S607
+        + ["sleep", "3600"],
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _children(holder.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = _children(holder.pid)[0]
+        server_end, client_end = f"h13gs{os.getpid() % 10000}", f"h13gc{os.getpid() % 10000}"
+        subprocess.run(  # noqa: S603
+            ["ip", "link", "add", server_end, "type", "veth", "peer", "name", client_end],  # noqa: S607
+            check=True,
+        )
+        subprocess.run(["ip", "link", "set", server_end, "netns", str(glusterd["pid"])], check=True)  # noqa: S603, S607
+        subprocess.run(["ip", "link", "set", client_end, "netns", str(pid)], check=True)  # noqa: S603, S607
+        _nsenter(glusterd["pid"], "ip", "addr", "add", f"{GLUSTERD_SIDE}/24", "dev", server_end)
+        _nsenter(glusterd["pid"], "ip", "link", "set", server_end, "up")
+        _nsenter(pid, "ip", "link", "set", "lo", "up")
+        _nsenter(pid, "ip", "addr", "add", f"{CLIENT}/24", "dev", client_end)
+        _nsenter(pid, "ip", "link", "set", client_end, "up")
+        _nsenter(pid, "ip", "route", "add", f"{ADDRESS}/32", "via", GLUSTERD_SIDE)
+        probe = f"import socket; socket.create_connection(({ADDRESS!r}, 24007), 2).close()"
+        deadline = time.monotonic() + 15
+        while _nsenter(pid, sys.executable, "-c", probe, check=False).returncode:
+            if time.monotonic() > deadline:
+                pytest.fail(f"glusterd at {ADDRESS}:24007 cannot be reached from {CLIENT}")
+            time.sleep(0.2)
+        yield {"pid": pid, "base": base}
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _mount(client, volume, name):
+    """
+    Mount ``volume`` in the client's namespaces with the glusterfs FUSE
+    client (as mount.glusterfs runs it); returns (mounted, log text). The
+    client gets the volume file from glusterd (port 24007, which auth.allow
+    does not guard) and then hands its address to each brick, which accepts
+    or refuses it.
+    """
+    mountpoint = client["base"] / name
+    mountpoint.mkdir()
+    log = client["base"] / f"{name}.log"
+    pidfile = client["base"] / f"{name}.pid"
+    _nsenter(
+        client["pid"],
+        "glusterfs",
+        f"--volfile-server={ADDRESS}",
+        f"--volfile-id={volume}",
+        f"--log-file={log}",
+        f"--pid-file={pidfile}",
+        str(mountpoint),
+        check=False,
+    )
+    # the client process lives on in the namespace while it is mounted
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = log.read_text() if log.exists() else ""
+        if "sending AUTH_FAILED event" in text or "Connected, attached to remote volume" in text:
+            break
+        time.sleep(0.2)
+    mounts = _nsenter(client["pid"], "cat", "/proc/self/mounts").stdout
+    return str(mountpoint) in mounts, mountpoint, (log.read_text() if log.exists() else "")
+
+
+def _unmount(client, mountpoint):
+    _nsenter(client["pid"], "umount", "-l", str(mountpoint), check=False)
+
+
+def _brick_log(glusterd, volume):
+    (log,) = (glusterd["logs"] / "bricks").glob(f"*-bricks-{volume}-b1.log")
+    return log
+
+
+def _set_auth_allow(glusterd, states, volume, bricks, value):
+    """
+    volume_present with this auth.allow, then wait for the brick to take it:
+    glusterd tells the brick process its volume file changed and returns;
+    the brick fetches it and reconfigures a moment later (a burst of log
+    lines after "Volume file changed"). A client in between meets the old
+    list.
+    """
+    log = _brick_log(glusterd, volume)
+    before = log.read_text().count("Volume file changed")
+    ret = states.volume_present(name=volume, bricks=bricks, options={"auth.allow": value})
+    if ret.changes.get("options"):
+        deadline = time.monotonic() + 30
+        size = None
+        while time.monotonic() < deadline:
+            text = log.read_text()
+            if text.count("Volume file changed") > before and len(text) == size:
+                break
+            size = len(text)
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the brick did not take the new auth.allow: {log.read_text()[-2000:]}")
+    return ret
+
+
+@pytest.fixture(scope="module")
+def auth_volume(glusterd, states):
+    """auth-vol: one brick, started (auth.allow set by each test)."""
+    bricks = bricks_for(glusterd, "auth-vol", 1)
+    ret = states.volume_present(name="auth-vol", bricks=bricks, force=True)
+    assert ret.result is True, ret.comment
+    return {"name": "auth-vol", "bricks": bricks, "path": bricks[0].split(":", 1)[1]}
+
+
+def test_auth_allow_refuses_an_address_not_listed(glusterd, client, auth_volume, states):
+    ret = _set_auth_allow(glusterd, states, "auth-vol", auth_volume["bricks"], ELSEWHERE)
+    assert ret.result is True, ret.comment
+    assert ret.changes["options"]["new"] == {"auth.allow": ELSEWHERE}
+    mounted, mountpoint, log = _mount(client, "auth-vol", "refused")
+    try:
+        # the brick's answer, in the client's log (client_setvolume_cbk):
+        # "SETVOLUME on remote-host failed [{remote-error=Authentication
+        # failed}...]", then the FUSE client shuts down
+        assert "remote-error=Authentication failed" in log, log[-2000:]
+        assert "sending AUTH_FAILED event" in log
+        assert "Connected, attached to remote volume" not in log
+        # and the brick's own reasoning (auth/addr), in its log
+        brick = _brick_log(glusterd, "auth-vol").read_text()
+        assert f'allowed = "{ELSEWHERE}", received addr = "{CLIENT}"' in brick
+        if mounted:  # FUSE mounted, but nothing behind it
+            res = _nsenter(client["pid"], "sh", "-c", f"echo x > {mountpoint}/refused", check=False)
+            assert res.returncode != 0
+        assert not os.path.exists(os.path.join(auth_volume["path"], "refused"))
+    finally:
+        _unmount(client, mountpoint)
+
+
+def test_auth_allow_admits_a_listed_address(glusterd, client, auth_volume, gluster, states):
+    before = gluster.volume_info("auth-vol")["id"]
+    allowed = f"{ADDRESS},{CLIENT}"
+    ret = _set_auth_allow(glusterd, states, "auth-vol", auth_volume["bricks"], allowed)
+    assert ret.result is True, ret.comment
+    assert ret.changes == {
+        "options": {"old": {"auth.allow": ELSEWHERE}, "new": {"auth.allow": allowed}}
+    }
+    mounted, mountpoint, log = _mount(client, "auth-vol", "admitted")
+    try:
+        assert mounted, log[-2000:]
+        assert "Connected, attached to remote volume" in log
+        assert "AUTH_FAILED" not in log
+        _nsenter(client["pid"], "sh", "-c", f"echo through-the-mount > {mountpoint}/admitted")
+        # written through FUSE and the brick: it is in the brick's directory
+        with open(os.path.join(auth_volume["path"], "admitted"), encoding="ascii") as fh:
+            assert fh.read() == "through-the-mount\n"
+    finally:
+        _unmount(client, mountpoint)
+    # the same list in another order is no change; the volume was never re-created
+    ret = states.volume_present(
+        name="auth-vol",
+        bricks=auth_volume["bricks"],
+        options={"auth.allow": f"{CLIENT}, {ADDRESS}"},
+    )
+    assert ret.result is True, ret.comment
+    assert ret.changes == {}
+    assert gluster.volume_info("auth-vol")["id"] == before

@@ -374,6 +374,22 @@ def test_option_equal(gluster, current, wanted, equal):
     assert gluster.option_equal(current, wanted) is equal
 
 
+@pytest.mark.parametrize(
+    ("key", "current", "wanted", "equal"),
+    [
+        ("auth.allow", "192.168.0.1,192.168.0.2", "192.168.0.2, 192.168.0.1", True),
+        ("auth.allow", "192.168.0.1,192.168.0.2", "192.168.0.1", False),
+        ("auth.allow", "*", "192.168.0.1", False),
+        ("auth.reject", "10.0.0.1,10.0.0.2", "10.0.0.2,10.0.0.1,", True),
+        # only address lists compare as sets
+        ("performance.client-io-threads", "a,b", "b,a", False),
+        (None, "a,b", "b,a", False),
+    ],
+)
+def test_option_equal_address_lists_in_any_order(gluster, key, current, wanted, equal):  # noqa: PLR0917
+    assert gluster.option_equal(current, wanted, key=key) is equal
+
+
 # --------------------------------------------------------------------------- heal, bricks
 
 

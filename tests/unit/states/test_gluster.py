@@ -275,6 +275,64 @@ def test_option_drift_test_mode_then_fix(state, fake, opts):
     assert mutating(fake) == ["volume set vm-instances performance.strict-o-direct off"]
 
 
+HOST_MAP = "192.168.0.1,192.168.0.2,192.168.0.3,192.168.0.4,192.168.0.5"
+
+
+def _auth_allow_is(tmp_path, value):
+    """volume get ... all as glusterd answers it once auth.allow is set
+    (derived from the real capture, whose value is the default, *)."""
+    text = (XML / "volume_get_all.xml").read_text()
+    head, sep, tail = text.partition("<Option>auth.allow</Option>")
+    tail = tail.replace("<Value>*</Value>", f"<Value>{value}</Value>", 1)
+    path = tmp_path / "volume_get_all_auth.xml"
+    path.write_text(head + sep + tail)
+    return str(path)
+
+
+def test_auth_allow_replaces_the_default_everyone(state, fake, opts):
+    vm_exists(fake)
+    fake.answer({f"volume set vm-instances auth.allow {HOST_MAP}": "volume_set.xml"})
+    options = {"auth.allow": HOST_MAP}
+    change = {"options": {"old": {"auth.allow": "*"}, "new": options}}
+    opts["test"] = True
+    ret = state.volume_present("vm-instances", VM_BRICKS, replica=3, options=options)
+    assert (ret["result"], ret["changes"]) == (None, change)
+    assert mutating(fake) == []
+    opts["test"] = False
+    ret = state.volume_present("vm-instances", VM_BRICKS, replica=3, options=options)
+    assert (ret["result"], ret["changes"]) == (True, change)
+    assert mutating(fake) == [f"volume set vm-instances auth.allow {HOST_MAP}"]
+
+
+def test_auth_allow_in_another_order_is_no_change(state, fake, tmp_path):
+    vm_exists(fake)
+    fake.answer({"volume get vm-instances all": _auth_allow_is(tmp_path, HOST_MAP)})
+    shuffled = ", ".join(reversed(HOST_MAP.split(",")))
+    ret = state.volume_present(
+        "vm-instances", VM_BRICKS, replica=3, options={"auth.allow": shuffled}
+    )
+    assert (ret["result"], ret["changes"]) == (True, {})
+    assert mutating(fake) == []
+
+
+def test_auth_allow_follows_a_changed_host_map(state, fake, tmp_path):
+    """A host added to the map: the list is set again; the volume stays."""
+    vm_exists(fake)
+    grown = HOST_MAP + ",192.168.0.6"
+    fake.answer(
+        {
+            "volume get vm-instances all": _auth_allow_is(tmp_path, HOST_MAP),
+            f"volume set vm-instances auth.allow {grown}": "volume_set.xml",
+        }
+    )
+    ret = state.volume_present("vm-instances", VM_BRICKS, replica=3, options={"auth.allow": grown})
+    assert ret["result"] is True, ret["comment"]
+    assert ret["changes"] == {
+        "options": {"old": {"auth.allow": HOST_MAP}, "new": {"auth.allow": grown}}
+    }
+    assert mutating(fake) == [f"volume set vm-instances auth.allow {grown}"]
+
+
 def test_option_error_carries_glusters_message(state, fake):
     vm_exists(fake)
     fake.answer({"volume set vm-instances no.such-option on": "volume_set_bad_key.xml"})

@@ -311,6 +311,25 @@ def test_gluster_volume_admits_the_host_map_only(minion, family, pillar):
     assert args["options"]["auth.allow"] == ",".join(hosts[name]["ip"] for name in sorted(hosts))
 
 
+@pytest.mark.parametrize("family", GRAINS)
+def test_glusterd_hands_out_brick_ports_in_the_firewalls_range(minion, family):
+    """glusterd picks each brick's port at random between base-port and
+    max-port (GlusterFS 10 and 11: 49152-60999 as packaged): both are set
+    to openstack:firewall:services gluster-bricks' range."""
+    result = show(minion("guide", family, "compute2"), "glusterfs.server")
+    for option, port in (("base-port", 49152), ("max-port", 49251)):
+        function, args = state_args(result, f"glusterfs-server-{option}")
+        assert (function, args["name"]) == ("file.replace", "/etc/glusterfs/glusterd.vol")
+        assert args["pattern"] == rf"^[ \t#]*option[ \t]+{option}[ \t]+[0-9]+[ \t]*$"
+        assert args["repl"] == f"    option {option} {port}"
+        assert args["watch_in"] == [{"service": "glusterfs-server-service"}]
+    local = {
+        "openstack": {"firewall": {"services": {"gluster-bricks": {"ports": ["50000-50099"]}}}}
+    }
+    result = show(minion("guide", family, "compute2", local=local), "glusterfs.server")
+    assert state_args(result, "glusterfs-server-max-port")[1]["repl"] == "    option max-port 50099"
+
+
 def test_gluster_auth_allow_follows_the_host_map(minion):
     """A host added to the map is admitted at the next run (the state sets
     the option on the existing volume: tests/unit/states/test_gluster.py)."""
@@ -318,3 +337,4 @@ def test_gluster_auth_allow_follows_the_host_map(minion):
     result = show(minion("guide", "debian13", "controller", local=local), "glusterfs.volume")
     allowed = state_args(result, "glusterfs-volume-vm-instances")[1]["options"]["auth.allow"]
     assert allowed.split(",") == [f"192.168.0.{n}" for n in (1, 2, 3, 4, 6, 5)]
+

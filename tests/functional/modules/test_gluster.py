@@ -22,6 +22,7 @@ fails.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,10 @@ ADDRESS = "10.99.0.1"  # the test glusterd's own address, inside its namespace
 UNREACHABLE = "10.99.0.9"  # nothing answers there
 VIRT_OPTIONS = {"network.remote-dio": "disable", "performance.strict-o-direct": "on"}
 GROUPS_DIR = "/var/lib/glusterd/groups"
+# The bricks' ports: glusterd picks each at random between its base-port and
+# max-port (glusterfs.server sets both from openstack:firewall:services
+# gluster-bricks, as here).
+BRICK_PORTS = (49152, 49171)
 
 
 def _missing():
@@ -76,6 +81,18 @@ def glusterd(tmp_path_factory):
     for sub in ("groups", "hooks"):
         if os.path.isdir(f"/var/lib/glusterd/{sub}"):
             shutil.copytree(f"/var/lib/glusterd/{sub}", lib / sub, symlinks=True)
+    # the package's glusterd.vol, with the bricks' port range glusterfs.server sets
+    volfile = base / "glusterd.vol"
+    text = open("/etc/glusterfs/glusterd.vol", encoding="utf-8").read()  # noqa: PTH123
+    for option, port in zip(("base-port", "max-port"), BRICK_PORTS, strict=True):
+        text, count = re.subn(
+            rf"^[ \t#]*option[ \t]+{option}[ \t]+[0-9]+[ \t]*$",
+            f"    option {option} {port}",
+            text,
+            flags=re.MULTILINE,
+        )
+        assert count == 1, f"no {option} line in /etc/glusterfs/glusterd.vol"
+    volfile.write_text(text)
     script = f"""set -e
 ip link set lo up
 ip addr add {ADDRESS}/32 dev lo
@@ -83,7 +100,7 @@ mount --bind {run} /run
 mkdir -p /run/gluster
 mount --bind {lib} /var/lib/glusterd
 mount --bind {logs} /var/log/glusterfs
-exec glusterd -N -p /run/glusterd.pid
+exec glusterd -N -p /run/glusterd.pid -f {volfile}
 """
     output = (base / "unshare.log").open("w")
     proc = subprocess.Popen(  # noqa: S603
@@ -312,7 +329,7 @@ def test_bricks_and_heal(vm_volume, gluster):
     for brick in bricks:
         assert brick["online"] is True
         assert brick["pid"] > 0
-        assert brick["port"] > 0
+        assert BRICK_PORTS[0] <= brick["port"] <= BRICK_PORTS[1], brick
     heal = gluster.heal_info("vm-instances")
     assert [b["name"] for b in heal["bricks"]] == vm_volume["bricks"]
     assert heal["total"] == 0

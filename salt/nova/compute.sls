@@ -5,7 +5,7 @@
     and the placement, neutron and VNC settings. The instances' disks are on
     the shared volume, so a live migration moves only memory. #}
 {%- from "map.jinja" import openstack, host, nova_common, virt_type, urls with context %}
-{%- from "macros.jinja" import auth_section, config_file, ini_options with context %}
+{%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
                   'instances_path': openstack.storage.mountpoint},
@@ -40,6 +40,15 @@
     ovn.chassis adds. #}
 {%- if openstack.network.driver == 'ovn' %}
 {%-   do sections.update({'os_vif_ovs': {'ovsdb_connection': urls.ovsdb_local_tcp} }) %}
+{%- endif %}
+{#- The gateway's noVNC proxy (nova.novncproxy, which shares this nova.conf)
+    validates each console token in the cell's database: the tokens live
+    there since Rocky (nova-consoleauth is gone), ConsoleAuthToken.validate
+    reads them and the instance with [database] connection (nova 26 and 31
+    alike). Without it every console fails. nova-compute on the same host
+    ignores it (it never opens the database). #}
+{%- if 'gateway' in host.get('roles', []) %}
+{%-   do sections.update({'database': {'connection': db_url('nova')} }) %}
 {%- endif %}
 
 nova-compute-packages:

@@ -338,3 +338,23 @@ def test_gluster_auth_allow_follows_the_host_map(minion):
     allowed = state_args(result, "glusterfs-volume-vm-instances")[1]["options"]["auth.allow"]
     assert allowed.split(",") == [f"192.168.0.{n}" for n in (1, 2, 3, 4, 6, 5)]
 
+
+# ------------------------------------------------------------------- the console proxy
+
+
+@pytest.mark.parametrize("family", GRAINS)
+def test_the_gateways_console_proxy_reaches_the_cell_database(minion, family):
+    """nova-novncproxy validates console tokens in the cell's database
+    (ConsoleAuthToken.validate, nova 26 and 31): the gateway's nova.conf
+    (it runs the proxy) has [database]; the other compute hosts' have none.
+    (openstack:firewall:services mariadb must admit the gateway.)"""
+    gateway = state_args(
+        show(minion("guide", family, "compute1"), "nova.compute"), "nova-compute-config"
+    )
+    assert gateway[1]["sections"]["database"] == {
+        "connection": "mysql+pymysql://nova:test-secret-nova_db_password@controller/nova"
+    }
+    compute = state_args(
+        show(minion("guide", family, "compute2"), "nova.compute"), "nova-compute-config"
+    )
+    assert "database" not in compute[1]["sections"]

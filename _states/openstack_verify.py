@@ -1,12 +1,15 @@
 """
 One check of a cloud as a state: it passes, fails or is skipped, and says
-so with the time it took.
+so with the time it took (``PASS (0.4 s) <name>: <what was found>``), as
+the audit's checks do (``_utils/check_report.py`` writes that report for
+both).
 
 Uses the ``openstack_verify`` execution module (``_modules/openstack_verify.py``);
-``salt/verify/init.sls`` lists the checks. A check leaves nothing behind
-(what it creates, :func:`openstack_verify.cleanup` deletes); its ``changes``
-are its outcome and seconds, so that an orchestration lists every check.
-Under ``test=True`` nothing runs.
+``salt/verify/*.sls`` list the checks, ``salt/openstack/verify.sls`` runs
+them. A check leaves nothing behind (what it creates,
+:func:`openstack_verify.cleanup` deletes); its ``changes`` are its outcome
+and seconds, so that an orchestration lists every check. Under
+``test=True`` nothing runs.
 
 .. code-block:: yaml
 
@@ -16,14 +19,17 @@ Under ``test=True`` nothing runs.
         - expected: [admin, nova]
 """
 
-import time
-
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+try:
+    import check_report
+except ImportError:
+    check_report = None
 
 __virtualname__ = "openstack_verify"
 
 
 def __virtual__():
+    if check_report is None:
+        return (False, "openstack_verify state: _utils/check_report.py is not synced")
     if "openstack_verify.token" in __salt__:
         return __virtualname__
     return (False, "openstack_verify state: the openstack_verify execution module is not available")
@@ -44,27 +50,4 @@ def check(name, check, **kwargs):  # pylint: disable=redefined-outer-name
     The comment starts with ``PASS``, ``FAIL`` or ``SKIP`` and the seconds
     the check took; a skipped check does not fail the run.
     """
-    ret = {"name": name, "result": True, "comment": "", "changes": {}}
-    fun = "openstack_verify." + check
-    if fun not in __salt__ or check.startswith("_"):
-        ret["result"] = False
-        ret["comment"] = f"no such check: {check}"
-        return ret
-    if __opts__["test"]:
-        ret["result"] = None
-        ret["comment"] = f"would run the check {check}"
-        return ret
-    args = {key: value for key, value in kwargs.items() if not key.startswith("__")}
-    started = time.monotonic()
-    try:
-        out = __salt__[fun](**args)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        out = {"result": False, "comment": str(exc)}
-    seconds = time.monotonic() - started
-    word = {True: "PASS", False: "FAIL", None: "SKIP"}[out["result"]]
-    ret["result"] = out["result"] is not False
-    ret["comment"] = f"{word} ({seconds:.1f} s) {name}: {out['comment']}"
-    # The outcome is reported as a change, so an orchestration shows every
-    # check (it lists a minion's states only when something changed).
-    ret["changes"] = {"check": word, "seconds": round(seconds, 1)}
-    return ret
+    return check_report.state(__salt__, __virtualname__, name, check, kwargs, test=__opts__["test"])

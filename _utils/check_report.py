@@ -7,9 +7,10 @@ A check is a function returning ``{"result": True|False|None, "comment":
 (a skipped check does not fail the run; the outcome and seconds are its
 ``changes``, so an orchestration lists every check); :func:`runner` runs
 one on the master as a runner's return (``salt.runner`` steps fail on the
-``retcode`` it sets). Used by ``_states/openstack_audit.py`` and the
-``openstack`` runner's audit functions (``import check_report``: Salt's
-loader has ``_utils`` on ``sys.path`` while it imports a custom module).
+``retcode`` it sets). Used by ``_states/openstack_verify.py``,
+``_states/openstack_audit.py`` and the ``openstack`` runner's audit
+functions (``import check_report``: Salt's loader has ``_utils`` on
+``sys.path`` while it imports a custom module).
 """
 
 import time

@@ -202,6 +202,26 @@ def connect(address, port, timeout=TIMEOUT, source=None):
     return sock, None
 
 
+def _converse(address, port, timeout, talk):
+    """
+    Connect and hold one conversation: ``talk(sock)`` returns its outcome;
+    the socket is closed after it. The connect's own outcome when no
+    connection was made; ``closed`` when the service goes silent
+    (``timeout``) or the connection fails after connecting.
+    """
+    sock, outcome = connect(address, port, timeout)
+    if sock is None:
+        return outcome
+    try:
+        return talk(sock)
+    except TimeoutError:
+        return _outcome("closed", f"no answer in {timeout:g} s after connecting")
+    except OSError as exc:
+        return _outcome("closed", str(exc))
+    finally:
+        sock.close()
+
+
 def _recv_exact(sock, size):
     data = b""
     while len(data) < size:
@@ -268,17 +288,15 @@ def start_ok(user, password):
     )
 
 
-def amqp_login(address, port=5672, user="guest", password="guest", timeout=TIMEOUT):  # noqa: PLR0911
+def amqp_login(address, port=5672, user="guest", password="guest", timeout=TIMEOUT):
     """
     Log in to an AMQP 0-9-1 broker with PLAIN ``user``/``password``:
     ``logged in`` when it goes on to Connection.Tune, ``denied`` on a
     Connection.Close (its reply code and text in the detail), ``closed``
     when it hangs up; the connect's own outcome when none was made.
     """
-    sock, outcome = connect(address, port, timeout)
-    if sock is None:
-        return outcome
-    try:
+
+    def talk(sock):
         sock.sendall(AMQP_HEADER)
         frame = _read_frame(sock)
         if frame is None:
@@ -299,12 +317,8 @@ def amqp_login(address, port=5672, user="guest", password="guest", timeout=TIMEO
             text = payload[7 : 7 + size].decode(errors="replace")
             return _outcome("denied", f"{code} {text}")
         return _outcome("closed", f"unexpected frame {payload[:4].hex()}")
-    except TimeoutError:
-        return _outcome("closed", f"no answer in {timeout:g} s after connecting")
-    except OSError as exc:
-        return _outcome("closed", str(exc))
-    finally:
-        sock.close()
+
+    return _converse(address, port, timeout, talk)
 
 
 # --- MySQL protocol (MariaDB) -------------------------------------------------
@@ -380,7 +394,7 @@ def handshake_response(user, password, salt):
     )
 
 
-def mysql_login(address, port=3306, user="root", password="", timeout=TIMEOUT):  # noqa: PLR0911
+def mysql_login(address, port=3306, user="root", password="", timeout=TIMEOUT):
     """
     Log in to a MySQL-protocol server as ``user`` with ``password``
     (mysql_native_password; an auth switch to that plugin is answered, to
@@ -388,42 +402,37 @@ def mysql_login(address, port=3306, user="root", password="", timeout=TIMEOUT): 
     packet (code and message in the detail; a host the server knows no
     account for is refused before the greeting), ``closed`` otherwise.
     """
-    sock, outcome = connect(address, port, timeout)
-    if sock is None:
-        return outcome
-    try:
-        seq, payload = _read_packet(sock)
-        if payload is None:
-            return _outcome("closed", "closed before the greeting")
-        if payload[:1] == b"\xff":
-            return _error(payload)
-        salt, _plugin = parse_greeting(payload)
-        _send_packet(sock, seq + 1, handshake_response(user, password, salt))
-        for _ in range(3):
+
+    def talk(sock):  # noqa: PLR0911
+        try:
             seq, payload = _read_packet(sock)
             if payload is None:
-                return _outcome("closed", "closed after the credentials")
-            if payload[:1] == b"\x00":
-                return _outcome("logged in", f"{user} logged in")
+                return _outcome("closed", "closed before the greeting")
             if payload[:1] == b"\xff":
                 return _error(payload)
-            if payload[:1] == b"\xfe":  # auth switch request
-                plugin, _, data = payload[1:].partition(b"\0")
-                answer = b""
-                if plugin.decode(errors="replace") == NATIVE:
-                    answer = native_scramble(password, data.rstrip(b"\0")[:20])
-                _send_packet(sock, seq + 1, answer)
-                continue
-            return _outcome("closed", f"the server asked for more ({payload[:1].hex()})")
-        return _outcome("closed", "no decision after three rounds")
-    except (ValueError, IndexError, struct.error) as exc:
-        return _outcome("closed", f"not a MySQL server: {exc}")
-    except TimeoutError:
-        return _outcome("closed", f"no answer in {timeout:g} s after connecting")
-    except OSError as exc:
-        return _outcome("closed", str(exc))
-    finally:
-        sock.close()
+            salt, _plugin = parse_greeting(payload)
+            _send_packet(sock, seq + 1, handshake_response(user, password, salt))
+            for _ in range(3):
+                seq, payload = _read_packet(sock)
+                if payload is None:
+                    return _outcome("closed", "closed after the credentials")
+                if payload[:1] == b"\x00":
+                    return _outcome("logged in", f"{user} logged in")
+                if payload[:1] == b"\xff":
+                    return _error(payload)
+                if payload[:1] == b"\xfe":  # auth switch request
+                    plugin, _, data = payload[1:].partition(b"\0")
+                    answer = b""
+                    if plugin.decode(errors="replace") == NATIVE:
+                        answer = native_scramble(password, data.rstrip(b"\0")[:20])
+                    _send_packet(sock, seq + 1, answer)
+                    continue
+                return _outcome("closed", f"the server asked for more ({payload[:1].hex()})")
+            return _outcome("closed", "no decision after three rounds")
+        except (ValueError, IndexError, struct.error) as exc:
+            return _outcome("closed", f"not a MySQL server: {exc}")
+
+    return _converse(address, port, timeout, talk)
 
 
 # --- memcached ----------------------------------------------------------------
@@ -432,10 +441,8 @@ def mysql_login(address, port=3306, user="root", password="", timeout=TIMEOUT): 
 def memcached_stats(address, port=11211, timeout=TIMEOUT):
     """memcached's ``stats``: ``answered`` (its pid and version in the
     detail) when it gives them, ``closed`` when it does not."""
-    sock, outcome = connect(address, port, timeout)
-    if sock is None:
-        return outcome
-    try:
+
+    def talk(sock):
         sock.sendall(b"stats\r\n")
         data = b""
         while not data.endswith(b"END\r\n") and len(data) < 65536:
@@ -453,12 +460,8 @@ def memcached_stats(address, port=11211, timeout=TIMEOUT):
                 "answered", f"stats: pid {stats.get('pid')}, version {stats.get('version')}"
             )
         return _outcome("closed", data.decode(errors="replace").strip()[:80] or "no stats")
-    except TimeoutError:
-        return _outcome("closed", f"no answer in {timeout:g} s after connecting")
-    except OSError as exc:
-        return _outcome("closed", str(exc))
-    finally:
-        sock.close()
+
+    return _converse(address, port, timeout, talk)
 
 
 def main(stdin=sys.stdin, stdout=sys.stdout):

@@ -9,22 +9,16 @@ utils_dirs and finds no secret in the cache this master has written.
 
 import pytest
 
-from tests.support.paths import REPO, SALT
+from tests.support.master import master_overrides
 from tests.support.pillars import hosts_of, write_pillar_root
 
 
 @pytest.fixture(scope="module")
 def master(salt_factories, tmp_path_factory):
     pillar_root = write_pillar_root(tmp_path_factory.mktemp("pillar") / "pillar", "guide")
-    overrides = {
-        "file_roots": {"base": [str(SALT)]},
-        "pillar_roots": {"base": [str(pillar_root)]},
-        "runner_dirs": [str(REPO / "_runners")],
-        "utils_dirs": [str(REPO / "_utils")],
-        "pillar_source_merging_strategy": "recurse",
-        "pillar_merge_lists": False,
-    }
-    factory = salt_factories.salt_master_daemon("audit-master", overrides=overrides)
+    factory = salt_factories.salt_master_daemon(
+        "audit-master", overrides=master_overrides(pillar_root)
+    )
     with factory.started():
         yield factory
 

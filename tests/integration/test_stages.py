@@ -11,6 +11,7 @@ import shutil
 import pytest
 import yaml
 
+from tests.support.master import master_overrides
 from tests.support.paths import REPO, SALT
 from tests.support.pillars import hosts_of, write_pillar_root
 from tests.support.render import Minions
@@ -47,14 +48,9 @@ def tree(tmp_path_factory):
 @pytest.fixture(scope="module")
 def master(salt_factories, tree):
     salt_root, pillar_root = tree
-    overrides = {
-        "file_roots": {"base": [str(salt_root)]},
-        "pillar_roots": {"base": [str(pillar_root)]},
-        "runner_dirs": [str(REPO / "_runners")],
-        "pillar_source_merging_strategy": "recurse",
-        "pillar_merge_lists": False,
-    }
-    factory = salt_factories.salt_master_daemon("stages-master", overrides=overrides)
+    factory = salt_factories.salt_master_daemon(
+        "stages-master", overrides=master_overrides(pillar_root, salt_root)
+    )
     with factory.started():
         yield factory
 

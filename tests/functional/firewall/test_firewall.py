@@ -28,6 +28,7 @@ import uuid
 
 import pytest
 
+from tests.support.ci import skip_or_fail
 from tests.support.paths import SALT
 from tests.support.render import Minions, show, state_args
 
@@ -55,9 +56,7 @@ def _missing():
 def _tools():
     reason = _missing()
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the firewall functional tests: {reason}")
-        pytest.skip(reason)
+        skip_or_fail("the firewall functional tests", reason)
 
 
 @pytest.fixture(scope="module")

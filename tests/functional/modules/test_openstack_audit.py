@@ -19,6 +19,8 @@ import subprocess
 
 import pytest
 
+from tests.support.ci import skip_or_fail
+
 TABLE = """\
 table inet openstack_salt {
   counter dropped { }
@@ -34,18 +36,12 @@ table inet openstack_salt {
 """
 
 
-def _skip_or_fail(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the audit's nft test: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def netns():
     if os.geteuid() != 0:
-        _skip_or_fail("needs root (a network namespace, nft)")
+        skip_or_fail("the audit's nft test", "needs root (a network namespace, nft)")
     if not shutil.which("nft") or not shutil.which("ip"):
-        _skip_or_fail("needs nft and ip (apt-get install nftables iproute2)")
+        skip_or_fail("the audit's nft test", "needs nft and ip (apt-get install nftables iproute2)")
     name = f"openstack-audit-test-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:

@@ -22,6 +22,8 @@ import time
 import pytest
 from salt.exceptions import CommandExecutionError
 
+from tests.support.ci import skip_or_fail
+
 SCHEMAS = {
     "ovs": "/usr/share/openvswitch/vswitch.ovsschema",
     "nb": "/usr/share/ovn/ovn-nb.ovsschema",
@@ -43,12 +45,6 @@ def _missing():
             "openvswitch-switch ovn-central ovn-common)"
         )
     return None
-
-
-def _skip_or_fail(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the ovn functional tests: {reason}")
-    pytest.skip(reason)
 
 
 def _wait_for(path, proc, what):
@@ -120,7 +116,7 @@ class Servers:
 def servers(tmp_path_factory):
     reason = _missing()
     if reason:
-        _skip_or_fail(reason)
+        skip_or_fail("the ovn functional tests", reason)
     base = tmp_path_factory.mktemp("ovsdb")
     servers = Servers(base)
     with (base / "servers.log").open("w") as log:
@@ -159,7 +155,10 @@ def states(loaders):
 @pytest.fixture
 def vswitchd(servers):
     if servers.vswitchd is None:
-        _skip_or_fail("the bridge tests need root, unshare and nsenter (util-linux)")
+        skip_or_fail(
+            "the ovn functional tests",
+            "the bridge tests need root, unshare and nsenter (util-linux)",
+        )
     return servers
 
 

@@ -16,24 +16,21 @@ import subprocess
 import pytest
 import salt.config
 import salt.loader
-import yaml
 
-from tests.support.paths import REPO, SALT
+from tests.support.ci import skip_or_fail
+from tests.support.master import master_opts
 from tests.support.pillars import write_pillar_root
-
-
-def _skip_or_fail(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the audit's namespace test: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def netns():
     if os.geteuid() != 0:
-        _skip_or_fail("needs root (a network namespace)")
+        skip_or_fail("the audit's namespace test", "needs root (a network namespace)")
     if not all(shutil.which(tool) for tool in ("ip", "nft", "nsenter")):
-        _skip_or_fail("needs ip, nft and nsenter (iproute2, nftables, util-linux)")
+        skip_or_fail(
+            "the audit's namespace test",
+            "needs ip, nft and nsenter (iproute2, nftables, util-linux)",
+        )
     name = f"openstack-audit-probe-{os.getpid()}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:
@@ -53,22 +50,7 @@ def netns():
 
 @pytest.fixture
 def runners(tmp_path):
-    pillar = write_pillar_root(tmp_path / "pillar", "guide")
-    config = tmp_path / "master"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "root_dir": str(tmp_path / "run"),
-                "pki_dir": str(tmp_path / "run" / "pki"),
-                "cachedir": str(tmp_path / "run" / "cache"),
-                "file_roots": {"base": [str(SALT)]},
-                "pillar_roots": {"base": [str(pillar)]},
-                "runner_dirs": [str(REPO / "_runners")],
-                "utils_dirs": [str(REPO / "_utils")],
-            }
-        )
-    )
-    opts = salt.config.master_config(str(config))
+    opts = master_opts(tmp_path, write_pillar_root(tmp_path / "pillar", "guide"))
     return salt.loader.runner(opts, utils=salt.loader.utils(opts), context={})
 
 

@@ -176,15 +176,6 @@ def test_firewall_table_gone_or_never_loaded(audit, commands, state_dir, tmp_pat
 # --- c: attempts that must fail -------------------------------------------------------
 
 
-@pytest.fixture
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_denied_tcp(audit, closed_port):
     out = audit.denied("tcp", "127.0.0.1", [closed_port], timeout=1)
     assert out == {"result": True, "comment": f"kept out: 127.0.0.1:{closed_port} refused"}

@@ -31,6 +31,7 @@ import yaml
 from jinja2 import nodes
 
 from _runners._openstack import data as osdata
+from tests.support.master import master_opts
 from tests.support.paths import PILLAR, REPO, SALT
 from tests.support.pillars import load_runner, openstack_of, secrets_for, write_pillar_root
 from tests.support.render import Minions, show, state_args
@@ -1142,22 +1143,7 @@ def master(tmp_path):
     """A master's options over the project's salt/ tree and a copy of the
     guide's pillar (secrets included), and its runners as Salt loads them."""
     pillar = write_pillar_root(tmp_path / "pillar", "guide")
-    config = tmp_path / "master"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "root_dir": str(tmp_path / "run"),
-                "pki_dir": str(tmp_path / "run" / "pki"),
-                "cachedir": str(tmp_path / "run" / "cache"),
-                "file_roots": {"base": [str(SALT)]},
-                "pillar_roots": {"base": [str(pillar)]},
-                "runner_dirs": [str(REPO / "_runners")],
-                "pillar_source_merging_strategy": "recurse",
-                "pillar_merge_lists": False,
-            }
-        )
-    )
-    opts = salt.config.master_config(str(config))
+    opts = master_opts(tmp_path, pillar)
     return {"opts": opts, "pillar": pillar, "run": lambda: salt.loader.runner(opts)}
 
 

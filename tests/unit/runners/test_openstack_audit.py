@@ -6,38 +6,17 @@ returner wrote, with the guide's pillar and its (test) secrets; the outside
 probes run here, against listeners on 127.0.0.1.
 """
 
-import socket
-import time
-
 import pytest
 import salt.config
 import salt.loader
-import yaml
 
-from tests.support.paths import REPO, SALT
+from tests.support.master import master_opts
 from tests.support.pillars import SECRET_VALUE, write_pillar_root
 
 
 @pytest.fixture
 def master(tmp_path):
-    pillar = write_pillar_root(tmp_path / "pillar", "guide")
-    config = tmp_path / "master"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "root_dir": str(tmp_path / "run"),
-                "pki_dir": str(tmp_path / "run" / "pki"),
-                "cachedir": str(tmp_path / "run" / "cache"),
-                "file_roots": {"base": [str(SALT)]},
-                "pillar_roots": {"base": [str(pillar)]},
-                "runner_dirs": [str(REPO / "_runners")],
-                "utils_dirs": [str(REPO / "_utils")],
-                "pillar_source_merging_strategy": "recurse",
-                "pillar_merge_lists": False,
-            }
-        )
-    )
-    return salt.config.master_config(str(config))
+    return master_opts(tmp_path, write_pillar_root(tmp_path / "pillar", "guide"))
 
 
 @pytest.fixture
@@ -84,31 +63,10 @@ def test_no_job_cache_yet(runners, tmp_path):
 
 
 @pytest.fixture
-def ports():
+def ports(listener, closed_port, full_backlog):
     """A listener (open), a closed port (refused) and a listener whose
     accept queue is full (the kernel drops the SYN: dropped)."""
-    opened = socket.socket()
-    opened.bind(("127.0.0.1", 0))
-    opened.listen(64)
-    full = socket.socket()
-    full.bind(("127.0.0.1", 0))
-    full.listen(0)
-    fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(full.getsockname())
-        fillers.append(filler)
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    time.sleep(0.3)
-    yield {
-        "open": opened.getsockname()[1],
-        "full": full.getsockname()[1],
-        "closed": closed.getsockname()[1],
-    }
-    for sock in [opened, full, closed, *fillers]:
-        sock.close()
+    return {"open": listener, "full": full_backlog, "closed": closed_port}
 
 
 def _entry(name, port, sources=(), public=False):

@@ -24,45 +24,6 @@ def probes(extension):
     return extension("_utils", "audit_probes")
 
 
-@pytest.fixture
-def listener():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    yield sock.getsockname()[1]
-    sock.close()
-
-
-@pytest.fixture
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@pytest.fixture
-def full_backlog():
-    """A listener with listen(0) and its accept queue filled: the kernel
-    drops further SYNs, so a connect gets no answer."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    clients = []
-    for _ in range(4):
-        client = socket.socket()
-        client.setblocking(False)
-        client.connect_ex(("127.0.0.1", port))
-        clients.append(client)
-    time.sleep(0.3)
-    yield port
-    for client in clients:
-        client.close()
-    server.close()
-
-
 def test_scan_open_refused_dropped(probes, listener, closed_port, full_backlog):
     targets = [
         {"address": "127.0.0.1", "port": listener, "proto": "tcp"},

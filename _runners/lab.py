@@ -256,6 +256,8 @@ def access():
             "`grep admin_password pillar/secrets/generated.sls` (pillar/local.sls wins)",
             "Check the cloud:    .venv/bin/salt-run --state-output=full "
             "state.orchestrate openstack.verify",
+            "Audit it:           .venv/bin/salt-run --state-output=full "
+            "state.orchestrate openstack.audit",
             "Bring it down:      make lab-down",
         ]
     )

@@ -15,6 +15,14 @@ state ID; ``<host>`` in it stands for any host of the map, ``*`` for any
 text; a clause ``-tcp`` right after ``postdeploy-default-secgroup-icmp``
 means ``postdeploy-default-secgroup-tcp``. Text in parentheses is a note
 and is not read.
+
+The README's Security table says what each host accepts and from whom: it
+must be ``openstack:firewall:services`` as the states read it (the merged
+data of each platform, ports as firewall/services.jinja resolves them for
+the guide's map), row for row, so it cannot go stale. Its cells are the
+data's words: a service's key in backticks (a note in parentheses after
+it), its ports, proto and roles; ``bound to``, ``who may connect`` and
+``listening`` in the phrases of BIND, FROM and WHEN below.
 """
 
 import re
@@ -184,4 +192,106 @@ def test_readme_state_id_is_rendered(rendered, claim):
         ]
         assert owned, (
             f"{where} under {claim.sls}: rendered by {sorted(set().union(*matches.values()))}"
+        )
+
+
+# --- The Security table: openstack:firewall:services ---------------------------
+
+SECURITY = "## Security"
+SECURITY_HEADER = (
+    "| service | ports | proto | on (roles) | bound to | who may connect | listening |"
+)
+BIND = {
+    "its LAN address": "lan",
+    "loopback": "loopback",
+    "every address": "any",
+    "its public and LAN addresses": "public",
+}
+FROM = {
+    "every host": "hosts",
+    "the LAN and admin_sources": "admin",
+    "anyone on the public NIC": "public",
+}
+NOBODY = "nobody (loopback only)"
+WHEN = {
+    "always": None,
+    "during a live migration": "migrating",
+    "while instances run": "instances",
+    "with LVM volumes": "volumes",
+}
+FIREWALL_DATA = (
+    '{%- from "map.jinja" import openstack with context %}'
+    '{%- from "firewall/services.jinja" import served_by with context %}'
+    '{{ {"services": openstack.firewall.services, "served_by": served_by} | json }}'
+)
+
+
+def security_rows():
+    """{service: (ports, proto, roles, bound to, who, listening)} of the
+    README's Security table, as written."""
+    text = README.read_text()
+    assert SECURITY in text, f"README.md has no section {SECURITY!r}"
+    section = text.split(SECURITY, 1)[1].split("\n## ", 1)[0]
+    assert SECURITY_HEADER in section, f"README.md {SECURITY}: no table {SECURITY_HEADER!r}"
+    table = section.split(SECURITY_HEADER, 1)[1].split("\n\n", 1)[0]
+    rows = {}
+    for line in table.strip().splitlines()[1:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        assert len(cells) == 7, f"README.md Security table row without 7 cells: {line}"
+        name = re.fullmatch(r"`([^`]+)`( \(.*\))?", cells[0])
+        assert name, f"README.md Security table: {cells[0]!r} is not a `service` (note)"
+        assert name.group(1) not in rows, f"README.md Security table: {name.group(1)} twice"
+        rows[name.group(1)] = tuple(cells[1:])
+    return rows
+
+
+def as_written(service, ports):
+    """A service's data in the table's words: ``ports`` as served_by
+    resolved them ([[first, last], ...])."""
+    words = {value: phrase for phrase, value in FROM.items()}
+    who = [words.get(source, source) for source in service.get("from", [])]
+    return (
+        ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ports),
+        service.get("proto", "tcp"),
+        ", ".join(service["roles"]),
+        {value: phrase for phrase, value in BIND.items()}[service.get("bind", "lan")],
+        ", ".join(who) or NOBODY,
+        {value: phrase for phrase, value in WHEN.items()}[service.get("when")],
+    )
+
+
+def test_the_security_table_is_read():
+    rows = security_rows()
+    assert len(rows) >= 20
+    assert rows["ssh"] == (
+        "22",
+        "tcp",
+        "controller, compute, gateway",
+        "every address",
+        "the LAN and admin_sources",
+        "always",
+    )
+
+
+@pytest.mark.parametrize("family", sorted(GRAINS))
+def test_the_security_table_is_the_firewall_data(minion, family):
+    data = minion("guide", family, "controller").cmd(
+        "slsutil.renderer", string=FIREWALL_DATA, default_renderer="jinja|json"
+    )
+    services, served_by = data["services"], data["served_by"]
+    ports = {}
+    for entries in served_by.values():
+        for entry in entries:
+            assert ports.setdefault(entry["name"], entry["ports"]) == entry["ports"]
+    rows = security_rows()
+    missing, extra = sorted(set(services) - set(rows)), sorted(set(rows) - set(services))
+    assert not missing and not extra, (
+        "README.md Security table: the rows are not openstack:firewall:services' entries: "
+        f"missing {missing}, not in the data {extra}"
+    )
+    for name, service in services.items():
+        assert name in ports, f"{name}: no host of the guide's map serves it"
+        assert rows[name] == as_written(service, ports[name]), (
+            f"README.md Security table, row {name}: says {rows[name]}, "
+            f"the data {as_written(service, ports[name])}"
         )

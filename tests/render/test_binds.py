@@ -317,7 +317,7 @@ def test_glusterd_hands_out_brick_ports_in_the_firewalls_range(minion, family):
     max-port (GlusterFS 10 and 11: 49152-60999 as packaged): both are set
     to openstack:firewall:services gluster-bricks' range."""
     result = show(minion("guide", family, "compute2"), "glusterfs.server")
-    for option, port in (("base-port", 49152), ("max-port", 49251)):
+    for option, port in (("base-port", 49300), ("max-port", 49399)):
         function, args = state_args(result, f"glusterfs-server-{option}")
         assert (function, args["name"]) == ("file.replace", "/etc/glusterfs/glusterd.vol")
         assert args["pattern"] == rf"^[ \t#]*option[ \t]+{option}[ \t]+[0-9]+[ \t]*$"

@@ -116,7 +116,8 @@ def who_may_connect(fw, port, proto="tcp"):
 def test_the_controller_accepts_each_service_only_from_its_clients(minion):
     _, text = rendered(minion, "debian13", "controller")
     fw = parse(text)
-    assert who_may_connect(fw, 3306) == {GUIDE["controller"]}
+    # nova's database: the controller's services and the gateway's console proxy
+    assert who_may_connect(fw, 3306) == {GUIDE["controller"], GUIDE["compute1"]}
     assert who_may_connect(fw, 5672) == COMPUTES
     assert who_may_connect(fw, 11211) == {GUIDE["compute1"]}
     assert who_may_connect(fw, 6641) == {GUIDE["controller"]}
@@ -138,10 +139,11 @@ def test_a_compute_host_serves_storage_migration_consoles_and_tunnels(minion):
     _, text = rendered(minion, "debian13", "compute2")
     fw = parse(text)
     assert who_may_connect(fw, 24007) == set(GUIDE.values())
-    # a brick port from every host; the migration range (shared with the
-    # bricks' first ports) from the compute hosts besides
-    assert who_may_connect(fw, 49251) == set(GUIDE.values())
-    assert len(accepting(fw["input"], 49200)) == 2
+    # a brick port from every host; the migration range (a range of its
+    # own) from the compute hosts only
+    assert who_may_connect(fw, 49399) == set(GUIDE.values())
+    assert who_may_connect(fw, 49200) == COMPUTES
+    assert not accepting(fw["input"], 49250)
     assert who_may_connect(fw, 5900) == {GUIDE["compute1"]}
     assert who_may_connect(fw, 6081, "udp") == COMPUTES
     assert not accepting(fw["input"], 6081)  # udp only
@@ -310,7 +312,7 @@ def test_served_by_follows_the_contract(minion):
     dashboard = by_name["compute1"]["dashboard"]
     assert (dashboard["public"], dashboard["address"], dashboard["bind"]) == (True, None, "public")
     assert by_name["compute2"]["libvirt-migration"]["when"] == "migrating"
-    assert by_name["compute2"]["gluster-bricks"]["ports"] == [[49152, 49251]]
+    assert by_name["compute2"]["gluster-bricks"]["ports"] == [[49300, 49399]]
     assert "dashboard" not in by_name["compute2"] and "mariadb" not in by_name["compute1"]
     # the gateway is a compute host too: it serves both roles' services
     assert {"geneve", "vnc", "dashboard", "novncproxy"} <= set(by_name["compute1"])

@@ -204,6 +204,25 @@ def test_the_gateway_never_forwards_between_the_provider_network_and_the_lan(min
     ]
 
 
+@pytest.mark.parametrize("family", GRAINS)
+def test_the_gateway_keeps_its_own_traffic_out_of_the_linuxbridge_agents_zone(minion, family):
+    """Zed (linuxbridge): what enters a network's bridge for the gateway
+    itself is tracked in zone 0, before the agent's raw rule zones it (an
+    instance migrated onto the gateway lost SSH from it, and its NATed
+    answers from outside); OVN needs no such chain."""
+    _, text = rendered(minion, family, "compute1")
+    chains = parse(text)
+    if family == "debian12":
+        assert chains["prerouting_zone"] == ['iifname "brq*" meta pkttype host ct zone set 0']
+        head = text.split("chain prerouting_zone {", 1)[1].split("\n")[1]
+        assert "hook prerouting priority raw - 1;" in head
+    else:
+        assert "prerouting_zone" not in chains
+    # a compute host that is not the gateway talks to no instance
+    _, other = rendered(minion, family, "compute2")
+    assert "prerouting_zone" not in parse(other)
+
+
 def test_admin_sources_reach_ssh_and_ping_only(minion):
     local = {"openstack": {"firewall": {"admin_sources": ["10.9.0.0/16", "2001:db8::/32"]}}}
     _, text = rendered(minion, "debian13", "compute2", local=local)

@@ -12,6 +12,11 @@ and two runners guard it:
   problem in one message. It is the first stage of the orchestration: when it
   fails, nothing else runs and no host is touched.
 
+``openstack.secrets`` also makes the project CA (once, its key on the
+master only) and the certificates it signs, into a file per host
+(``pillar/secrets/hosts/<host>.sls``, for that minion only);
+``openstack.ca`` prints the CA's certificate (``_openstack/tls.py``).
+
 The data checked is the *effective* data, merged as ``salt/map.jinja`` merges
 it: ``salt/defaults.yaml``, then the OS family's (``salt/osfamilymap.yaml``),
 then the OpenStack release's on that platform (``salt/releases.yaml``), then
@@ -28,6 +33,7 @@ CLI Example:
     salt-run openstack.secrets test=True
     salt-run openstack.validate
     salt-run openstack.validate path=/tmp/hosts.sls
+    salt-run openstack.ca > openstack-ca.pem
 """
 
 import contextlib
@@ -50,9 +56,9 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 try:
     # Salt's loader puts the runners' directory on sys.path while it imports
     # a runner; the tests import this file by path, from the checkout.
-    from _openstack import checks, data
+    from _openstack import checks, data, tls
 except ImportError:
-    from _runners._openstack import checks, data
+    from _runners._openstack import checks, data, tls
 
 try:
     # The audit's shared code, from Salt's utils directories (utils_dirs:
@@ -223,11 +229,29 @@ def _overlay(path, target):
         yield {"root": root, "cachedir": os.path.join(tmp, "cache")}
 
 
+def _pillar_root():
+    """The pillar root holding the top file."""
+    roots = __opts__["pillar_roots"]["base"]
+    return next((r for r in roots if os.path.isfile(os.path.join(r, "top.sls"))), roots[0])
+
+
 def _secrets_path():
     """pillar/secrets/generated.sls beside the pillar top file."""
-    roots = __opts__["pillar_roots"]["base"]
-    tree = next((r for r in roots if os.path.isfile(os.path.join(r, "top.sls"))), roots[0])
-    return os.path.join(tree, SECRETS_SLS)
+    return os.path.join(_pillar_root(), SECRETS_SLS)
+
+
+def _tls(make):
+    """The TLS material's hook in ``secrets``: item -> why it is (or would
+    be) made (tls.ensure), for the host map as a host of it sees it
+    (pillar/local.sls included)."""
+    problems = tls.ca_problems(__opts__)
+    if problems:
+        raise CommandExecutionError("; ".join(problems))
+    openstack = data.effective(_tree(), _host_pillar().get("openstack") or {})
+    try:
+        return tls.ensure(openstack, tls.ca_dir(__opts__), _pillar_root(), make)
+    except tls.CAError as exc:  # changed since ca_problems read it
+        raise CommandExecutionError(f"openstack_ca_dir (master option): {exc}") from None
 
 
 def _generated(path):
@@ -281,7 +305,14 @@ def secrets(test=None):
         current = _generated(path)
         new = checks.to_generate(names, current)
         kept = len(set(current) - set(new))
-        return {"path": path, "generated": new, "kept": kept, "test": True}
+        made = _tls(make=False)
+        return {
+            "path": path,
+            "generated": new + list(made),
+            "kept": kept,
+            "test": True,
+            "tls": made,
+        }
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     # Several masters' workers may ask at once: one writer at a time.
     with open(path + ".lock", "a", encoding="utf-8") as lock:
@@ -306,7 +337,24 @@ def secrets(test=None):
                 )
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
-    return {"path": path, "generated": new, "kept": len(current) - len(new), "test": False}
+        made = _tls(make=True)
+    return {
+        "path": path,
+        "generated": new + list(made),
+        "kept": len(current) - len(new),
+        "test": False,
+        "tls": made,
+    }
+
+
+def _drop_generated_public(openstack, hosts):
+    """The public certificate a host's pillar has, when it is the generated
+    one (the controller is the gateway): not the user's to check; stage 1
+    makes it again when its names change."""
+    public = (openstack.get("tls") or {}).get("public")
+    if isinstance(public, dict) and public.get("cert"):
+        if not tls.user_public(openstack, tls.generated_public(_pillar_root(), hosts)):
+            del openstack["tls"]["public"]
 
 
 def validate(pillar=None, path=None, pending_secrets=True):
@@ -317,6 +365,10 @@ def validate(pillar=None, path=None, pending_secrets=True):
     tree's defaults, OS family and release data, as map.jinja merges them.
     Each host's OS comes from the master's grains cache; a host it has no
     grains of is taken for Debian 13 (the comment names such hosts).
+    A certificate and key the pillar gives for the public name
+    (``openstack:tls:public``) must parse, belong together, name
+    ``openstack:public_ip`` and be valid now; the master's CA directory must
+    be outside what the master serves and hold a whole CA or none.
 
     path
         A pillar file to check before deploying it. A file named like one
@@ -373,6 +425,7 @@ def validate(pillar=None, path=None, pending_secrets=True):
     data.merge(full, extra)
     openstack = full.get("openstack") if isinstance(full.get("openstack"), dict) else {}
     hosts = list(openstack.get("hosts") or {}) if isinstance(openstack.get("hosts"), dict) else []
+    _drop_generated_public(openstack, hosts)
     platforms = _platforms(hosts)
     tree = _tree()  # read once for both uses below
     pending = ()
@@ -380,6 +433,7 @@ def validate(pillar=None, path=None, pending_secrets=True):
         names = checks.secret_names(data.effective(tree, openstack))
         pending = checks.to_generate(names, _generated(_secrets_path()))
     problems = checks.check(full, tree, platforms=platforms, pending=pending)
+    problems += tls.ca_problems(__opts__)
     assumed = sorted(host for host, grains in platforms.items() if grains is None)
     if assumed:
         notes.append(f"no grains cached for {', '.join(assumed)}: taken for Debian 13")
@@ -405,6 +459,34 @@ def validate(pillar=None, path=None, pending_secrets=True):
         "problems": [],
         "assumed": assumed,
     }
+
+
+def ca():
+    """
+    The project CA's certificate (PEM), which every client of the cloud's
+    TLS endpoints trusts: made once by ``openstack.secrets`` (the
+    orchestration's first stage) in the master's CA directory (the master
+    option ``openstack_ca_dir``, else ``openstack-ca`` beside its pki_dir).
+    Only the certificate: its key never leaves that directory.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run openstack.ca > openstack-ca.pem
+        openstack --os-cacert openstack-ca.pem server list
+    """
+    directory = tls.ca_dir(__opts__)
+    try:
+        pem = tls.read_ca_cert(directory)
+    except tls.CAError as exc:
+        raise CommandExecutionError(f"openstack_ca_dir (master option): {exc}") from None
+    if pem is None:
+        raise CommandExecutionError(
+            f"no project CA in {directory} yet: `salt-run openstack.secrets` (the "
+            "orchestration's first stage) makes it"
+        )
+    return pem
 
 
 # --- The audit's steps on the master (salt/openstack/audit.sls) -----------------

@@ -8,6 +8,9 @@ pillar compile):
   the tree's data), with the unknown-key check;
 - ``checks``: every check of the effective data, each problem naming its
   pillar key; the secrets the cloud needs.
+- ``tls``: the project CA and the certificates it signs (made by
+  ``openstack.secrets``, each host's into a pillar file of its own), and
+  the checks of ``openstack:tls``.
 
 How it is imported: Salt's loader puts a runner's directory on ``sys.path``
 while it imports the runner, so ``openstack.py`` imports this package as

@@ -9,6 +9,7 @@ import difflib
 import re
 
 from . import data as _data
+from . import tls as _tls
 
 try:
     import netaddr
@@ -21,6 +22,7 @@ except ImportError:  # pragma: no cover - netaddr is in requirements.txt
 # run instances and hold the GlusterFS bricks, the gateway (a compute host with
 # a second, public interface) does NAT, DHCP, the VNC proxy and the dashboard.
 ROLES = ("controller", "compute", "gateway")
+NETWORK_DRIVERS = ("ovn", "linuxbridge")
 
 # Secrets that do not belong to one service (guide: config/configrc).
 COMMON_SECRETS = (
@@ -409,7 +411,7 @@ def _check_firewall_service(service, spec, catalog, problems):
         )
         return
     if not isinstance(spec, dict):
-        _problem(problems, key, "must be a mapping (roles, ports, proto, bind, from, when)")
+        _problem(problems, key, "must be a mapping (roles, ports, proto, bind, from, when, driver)")
         return
     roles = spec.get("roles")
     if not isinstance(roles, list) or not roles:
@@ -454,6 +456,13 @@ def _check_firewall_service(service, spec, catalog, problems):
     when = spec.get("when")
     if when is not None and (not isinstance(when, str) or not when):
         _problem(problems, f"{key}:when", f"'{when}' is not null or a word")
+    driver = spec.get("driver")
+    if driver is not None and driver not in NETWORK_DRIVERS:
+        _problem(
+            problems,
+            f"{key}:driver",
+            f"'{driver}' is not a network driver (one of: {', '.join(NETWORK_DRIVERS)})",
+        )
 
 
 def _check_firewall(openstack, by_role, problems):
@@ -734,6 +743,7 @@ def check(pillar, tree, platforms=None, pending=()):
     _check_storage(data, by_role, problems)
     _check_verify_and_dashboard(data, by_role, problems)
     _check_firewall(data, by_role, problems)
+    _tls.check(data, problems)
     servers = (data.get("ntp") or {}).get("servers")
     if (
         not isinstance(servers, list)

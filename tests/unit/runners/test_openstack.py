@@ -33,7 +33,13 @@ from jinja2 import nodes
 from _runners._openstack import data as osdata
 from tests.support.master import master_opts
 from tests.support.paths import PILLAR, REPO, SALT
-from tests.support.pillars import load_runner, openstack_of, secrets_for, write_pillar_root
+from tests.support.pillars import (
+    hosts_of,
+    load_runner,
+    openstack_of,
+    secrets_for,
+    write_pillar_root,
+)
 from tests.support.render import Minions, show, state_args
 
 runner = load_runner()
@@ -1099,11 +1105,30 @@ def test_the_state_tree_reading_is_found(reads):
         assert not _covered(key, reads), key
 
 
+# pillar.example keys the master's runners read rather than the states: the
+# user's certificate and key for the public name (openstack.secrets uses them
+# in place of generated ones, openstack.validate checks them:
+# test_openstack_tls.py).
+READ_BY_THE_RUNNERS = {("tls", "public", "cert"), ("tls", "public", "key")}
+# Keys documented for states not built yet (issue 13: the TLS states read
+# tls:internal). A key leaves this list once a state reads it (the test
+# below fails until it does).
+NOT_YET_READ = {("tls", "internal")}
+
+
+def _exempt(key):
+    """A key of READ_BY_THE_RUNNERS or NOT_YET_READ, or a mapping above one."""
+    return any(path[: len(key)] == key for path in READ_BY_THE_RUNNERS | NOT_YET_READ)
+
+
 def test_pillar_example_keys_are_read_by_the_states(reads):
     """pillar.example documents no key that nothing reads."""
     tree = osdata.tree(SALT)
     node = osdata.example_node(tree["example"]["openstack"], ("openstack",), tree["free"])
-    assert {key for key in _schema_keys(node) if not _covered(key, reads)} == set()
+    unread = {key for key in _schema_keys(node) if not _covered(key, reads)}
+    assert {key for key in unread if not _exempt(key)} == set()
+    # an exemption ends once a state reads the key
+    assert NOT_YET_READ <= unread
 
 
 _UNKNOWN = object()
@@ -1248,8 +1273,10 @@ def test_secrets_dry_run_writes_nothing(master):
     secrets.rmdir()
     run = master["run"]()
     names = runner.secret_names(openstack_of("guide", with_secrets=False))
+    # and the TLS material (test_openstack_tls.py)
+    certs = ["tls:ca", "tls:public", *(f"tls:host:{h}" for h in hosts_of("guide"))]
     ret = run["openstack.secrets"](test=True)
-    assert ret["test"] is True and sorted(ret["generated"]) == sorted(names)
+    assert ret["test"] is True and sorted(ret["generated"]) == sorted(names + certs)
     assert not secrets.exists()
     ret = run["openstack.validate"](pending_secrets=False)
     assert len(ret["problems"]) == len(names)
@@ -1257,7 +1284,7 @@ def test_secrets_dry_run_writes_nothing(master):
     assert ret["result"] is True, ret
     assert f"{len(names)} secret(s) to generate" in ret["comment"]
     ret = run["openstack.secrets"]()
-    assert sorted(ret["generated"]) == sorted(names)
+    assert sorted(ret["generated"]) == sorted(names + certs)
     assert (secrets / "generated.sls").stat().st_mode & 0o777 == 0o600
     before = (secrets / "generated.sls").read_text()
     assert run["openstack.secrets"](test=True)["generated"] == []

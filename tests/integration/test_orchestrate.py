@@ -6,6 +6,7 @@ host is touched.
 """
 
 import yaml
+from cryptography import x509
 
 STAGES = [
     "openstack-stage-1-secrets",
@@ -140,6 +141,28 @@ def test_secrets_reach_only_the_host_map(master, minions, salt_run, secrets):
     # The master's own pillar (a minion outside the host map) has none.
     ret = salt_run.run("pillar.show_pillar")
     assert "secrets" not in ret.data.get("openstack", {})
+
+
+def test_each_hosts_certificate_reaches_only_that_host(master, minions, salt_run, secrets):
+    """openstack.secrets' per-host files (pillar/secrets/hosts/<host>.sls:
+    the CA certificate, the host's certificate and key, the gateway's
+    public ones) reach that minion alone, as the minions themselves see
+    them (tests/unit/runners/test_openstack_tls.py checks the keys)."""
+    cli = master.salt_cli(timeout=120)
+    ca = salt_run.run("openstack.ca")
+    assert ca.returncode == 0 and "PRIVATE" not in ca.stdout
+    for host in ("compute1", "compute2", "controller"):
+        ret = cli.run("pillar.keys", "openstack:tls", minion_tgt=host)
+        gateway = {"public"} if host == "compute1" else set()
+        assert set(ret.data) == {"ca_cert", "host", *gateway}, (host, ret.data)
+        ret = cli.run("pillar.get", "openstack:tls", "unmask=True", minion_tgt=host)
+        tls = ret.data
+        assert tls["ca_cert"].strip() in ca.stdout.replace("\\n", "\n"), host
+        cert = x509.load_pem_x509_certificate(tls["host"]["cert"].encode())
+        assert cert.subject.rfc4514_string() == f"CN={host}"
+        assert tls["host"]["key"].startswith("-----BEGIN PRIVATE KEY-----"), host
+    ret = salt_run.run("pillar.show_pillar")
+    assert "tls" not in ret.data.get("openstack", {})
 
 
 def test_bad_pillar_stops_at_validation(salt_run, pillar_root):

@@ -36,6 +36,7 @@
         'lan_cidr': openstack.network.lan_cidr,
         'provider_cidr': openstack.network.provider.cidr,
         'linuxbridge': openstack.network.driver == 'linuxbridge',
+        'provider_bridge': openstack.network.bridges.provider,
       } %}
 {%- endif %}
 {%- if grains.id in served_by %}

@@ -86,6 +86,18 @@ messaging-epmd-listen:
         ListenStream=
         ListenStream={{ dist.address ~ ':' if dist.address else '' }}{{ epmd_port }}
 
+# An epmd that already runs (socket-activated before the drop-in existed:
+# seen on Debian 12, where the package's install started it) keeps the
+# socket it was handed, on every address, and the restarted socket unit
+# cannot listen beside it: it is stopped first.
+messaging-epmd-stop:
+  cmd.run:
+    - name: systemctl stop {{ openstack.units.epmd | replace('.socket', '.service') }}
+    - onchanges:
+      - file: messaging-epmd-listen
+    - require_in:
+      - service: messaging-epmd-socket
+
 messaging-epmd-socket:
   service.running:
     - name: {{ openstack.units.epmd }}

@@ -253,7 +253,8 @@ def as_written(service, ports):
     return (
         ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ports),
         service.get("proto", "tcp"),
-        ", ".join(service["roles"]),
+        ", ".join(service["roles"])
+        + (f" ({service['driver']} only)" if service.get("driver") else ""),
         {value: phrase for phrase, value in BIND.items()}[service.get("bind", "lan")],
         ", ".join(who) or NOBODY,
         {value: phrase for phrase, value in WHEN.items()}[service.get("when")],
@@ -290,7 +291,10 @@ def test_the_security_table_is_the_firewall_data(minion, family):
         f"missing {missing}, not in the data {extra}"
     )
     for name, service in services.items():
-        assert name in ports, f"{name}: no host of the guide's map serves it"
+        if name not in ports:
+            # a service of the other network driver (OVN's, under Zed)
+            assert service.get("driver"), f"{name}: no host of the guide's map serves it"
+            continue
         assert rows[name] == as_written(service, ports[name]), (
             f"README.md Security table, row {name}: says {rows[name]}, "
             f"the data {as_written(service, ports[name])}"

@@ -36,7 +36,6 @@
         'lan_cidr': openstack.network.lan_cidr,
         'provider_cidr': openstack.network.provider.cidr,
         'linuxbridge': openstack.network.driver == 'linuxbridge',
-        'provider_bridge': openstack.network.bridges.provider,
       } %}
 {%- endif %}
 {%- if grains.id in served_by %}

@@ -50,21 +50,14 @@ def test_debian13_runs_the_ovn_maintenance_worker(minion):
 
 
 def test_zed_keeps_linuxbridge_on_the_provider_nic(minion):
-    """Debian 12's Zed: linuxbridge, mapped to a bridge of the tree's that
-    holds the provider NIC (not the LAN's) from boot on, before the agent."""
+    """Debian 12's Zed: linuxbridge, mapped to the provider NIC, not the LAN's."""
     controller = show(minion("guide", "debian12", "controller"), "neutron.server")
     ml2 = state_args(controller, "neutron-server-ml2")[1]["sections"]
     assert ml2["ml2"]["mechanism_drivers"] == "linuxbridge"
     assert show(minion("guide", "debian12", "controller"), "ovn.central") == {}
     compute = show(minion("guide", "debian12", "compute2"), "neutron.agent")
     bridge = state_args(compute, "neutron-agent-linuxbridge")[1]["sections"]
-    assert bridge["linux_bridge"]["bridge_mappings"] == "provider:br-provider"
-    assert bridge["linux_bridge"]["physical_interface_mappings"] == ""
-    unit = state_args(compute, "neutron-agent-provider-bridge-unit")[1]["contents"]
-    assert "ExecStart=/sbin/ip link set eth0 master br-provider" in unit
-    assert "Before=neutron-linuxbridge-agent.service" in unit
-    service = state_args(compute, "neutron-agent-provider-bridge")[1]
-    assert {"service": "neutron-agent-service"} in service["require_in"]
+    assert bridge["linux_bridge"]["physical_interface_mappings"] == "provider:eth0"
     assert show(minion("guide", "debian12", "compute2"), "ovn.chassis") == {}
 
 

@@ -184,6 +184,30 @@ def read_ca(directory):
     return key, cert
 
 
+def _key_usage(**allowed):
+    """keyUsage with only the named usages set (the CA: key_cert_sign and
+    crl_sign; a leaf: digital_signature, what ECDSA signs a handshake with)."""
+    usages = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    unknown = set(allowed) - set(usages)
+    if unknown:
+        raise ValueError(f"no key usage {sorted(unknown)}")
+    usages.update(allowed)
+    return x509.KeyUsage(**usages)
+
+
 def make_ca(directory, when=None):
     """Make the CA in ``directory`` (0700; ca.key 0600, ca.crt 0644); never
     over an existing file. Returns (key, cert)."""
@@ -209,17 +233,7 @@ def make_ca(directory, when=None):
         .not_valid_after(when - BACKDATE + datetime.timedelta(days=CA_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(key_cert_sign=True, crl_sign=True),
             critical=True,
         )
         .add_extension(ski, critical=False)
@@ -359,17 +373,7 @@ def issue(ca_key, ca_cert, want, when=None, days=LEAF_DAYS):
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(digital_signature=True),
             critical=True,
         )
         .add_extension(

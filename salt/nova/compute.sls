@@ -4,7 +4,7 @@
     directory on GlusterFS, live migration over SSH as nova (kvm.migration),
     and the placement, neutron and VNC settings. The instances' disks are on
     the shared volume, so a live migration moves only memory. #}
-{%- from "map.jinja" import openstack, host, nova_common, virt_type, urls with context %}
+{%- from "map.jinja" import openstack, host, nova_common, virt_type, urls, provider_nic with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
 {%- set sections = salt['defaults.merge'](nova_common, {
       'DEFAULT': {'compute_driver': 'libvirt.LibvirtDriver',
@@ -40,6 +40,20 @@
     ovn.chassis adds. #}
 {%- if openstack.network.driver == 'ovn' %}
 {%-   do sections.update({'os_vif_ovs': {'ovsdb_connection': urls.ovsdb_local_tcp} }) %}
+{#- Zed's linuxbridge agent wires the provider NIC into the network's bridge
+    (brq<network>) only when it wires a port of the host, and a migrating
+    port's binding on the target is inactive until the guest already runs
+    there: the agent skips it until nova activates it. Seen in the lab:
+    QEMU's announcement (RARP) 1.4 s before the NIC joined the bridge, and
+    the guest unreachable after its first migration onto a host that had no
+    instance. os-vif creates that bridge in nova's pre-migration step, before
+    the memory moves; with flat_interface it puts the provider NIC in it
+    then (the guide's FlatDHCP flat_interface, step 47). The agent finds it
+    there, and removes it with the bridge when the host's last port goes.
+    Only the flat provider network exists under Zed here: a VLAN or VXLAN
+    network's bridge would get the raw NIC too. #}
+{%- elif openstack.network.driver == 'linuxbridge' and provider_nic %}
+{%-   do sections.update({'os_vif_linux_bridge': {'flat_interface': provider_nic} }) %}
 {%- endif %}
 {#- The gateway's noVNC proxy (nova.novncproxy, which shares this nova.conf)
     validates each console token in the cell's database: the tokens live

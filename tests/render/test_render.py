@@ -230,18 +230,25 @@ def test_uwsgi_apis_close_each_connection(minion, family):
 def test_compute_activates_a_migrated_port_once_on_zed(minion):
     """Lab-found on Zed: libvirt's lifecycle events made nova-compute activate
     a migrated port twice and neutron failed the second; they are off there,
-    and QEMU announces the guest after a move (the linuxbridge agent wires
-    the target late). 2025.1 needs neither (releases.yaml)."""
+    QEMU announces the guest after a move, and os-vif wires the provider NIC
+    into the target's bridge before it (the linuxbridge agent wires it only
+    once the port is active there, after the move). 2025.1 needs none."""
     result = show(minion("guide", "debian12", "compute2"), "nova.compute")
     sections = state_args(result, "nova-compute-config")[1]["sections"]
     assert sections["workarounds"] == {
         "handle_virt_lifecycle_events": False,
         "enable_qemu_monitor_announce_self": True,
     }
+    # os-vif puts the host's provider NIC into the network's bridge when it
+    # creates it, before a migration moves the memory (guide: eth0 of the
+    # host map's compute hosts).
+    assert sections["os_vif_linux_bridge"] == {"flat_interface": "eth0"}
+    assert "os_vif_ovs" not in sections
     result = show(minion("guide", "debian13", "compute2"), "nova.compute")
     sections = state_args(result, "nova-compute-config")[1]["sections"]
     assert "workarounds" not in sections
     assert sections["os_vif_ovs"] == {"ovsdb_connection": "tcp:127.0.0.1:6640"}
+    assert "os_vif_linux_bridge" not in sections
 
 
 @pytest.mark.parametrize("family", GRAINS)

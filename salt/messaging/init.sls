@@ -88,15 +88,27 @@ messaging-epmd-listen:
 
 # An epmd that already runs (socket-activated before the drop-in existed:
 # seen on Debian 12, where the package's install started it) keeps the
-# socket it was handed, on every address, and the restarted socket unit
-# cannot listen beside it: it is stopped first.
+# socket it was handed, on every address: while it listens anywhere else
+# than the drop-in says, systemd reads the drop-in (Salt's service state
+# did not reload for a new drop-in on Debian 12's systemd 252: the socket
+# restarted with its old address, and epmd got *:4369 again) and epmd and
+# its socket are stopped; the state below starts the socket again, and
+# RabbitMQ restarts after it. A run where epmd listens where it should
+# changes nothing.
+{%- if dist.address %}
 messaging-epmd-stop:
   cmd.run:
-    - name: systemctl stop {{ openstack.units.epmd | replace('.socket', '.service') }}
-    - onchanges:
+    - name: >-
+        systemctl daemon-reload &&
+        systemctl stop {{ openstack.units.epmd | replace('.socket', '.service') }} {{ openstack.units.epmd }}
+    - onlyif: >-
+        ss -Hltn 'sport = :{{ epmd_port }}' | awk '{print $4}' |
+        grep -qvx '{{ dist.address }}:{{ epmd_port }}'
+    - require:
       - file: messaging-epmd-listen
     - require_in:
       - service: messaging-epmd-socket
+{%- endif %}
 
 messaging-epmd-socket:
   service.running:
@@ -118,6 +130,9 @@ messaging-rabbitmq-service:
       - file: messaging-rabbitmq-env
       - file: messaging-rabbitmq-config
       - file: messaging-epmd-listen
+{%- if dist.address %}
+      - cmd: messaging-epmd-stop
+{%- endif %}
 
 # The openstack user and its password. rabbitmqctl reads the password from
 # its standard input (printf is the shell's own: no process has it in its

@@ -263,6 +263,15 @@ def test_rabbitmq_amqp_on_the_lan_distribution_and_epmd_on_loopback(minion, fami
     function, socket = state_args(result, "messaging-epmd-socket")
     assert (function, socket["name"]) == ("service.running", "epmd.socket")
     assert socket["watch"] == [{"file": "messaging-epmd-listen"}]
+    # an epmd on another address than the drop-in's (started before it, or
+    # by a socket that restarted before systemd read it: Debian 12, in the
+    # lab) is stopped with its socket after a daemon-reload; only then
+    stop = state_args(result, "messaging-epmd-stop")[1]
+    assert stop["name"].startswith("systemctl daemon-reload && systemctl stop")
+    assert stop["name"].endswith(" epmd.service epmd.socket")
+    assert "grep -qvx '127.0.0.1:4369'" in stop["onlyif"]
+    assert "sport = :4369" in stop["onlyif"]
+    assert stop["require_in"] == [{"service": "messaging-epmd-socket"}]
     # every change restarts RabbitMQ, after epmd's socket
     service = state_args(result, "messaging-rabbitmq-service")[1]
     assert {"service": "messaging-epmd-socket"} in service["require"]
@@ -272,6 +281,7 @@ def test_rabbitmq_amqp_on_the_lan_distribution_and_epmd_on_loopback(minion, fami
         "messaging-epmd-listen",
     ):
         assert {"file": state_id} in service["watch"]
+    assert {"cmd": "messaging-epmd-stop"} in service["watch"]
 
 
 @pytest.mark.parametrize("family", GRAINS)

@@ -86,15 +86,24 @@ messaging-epmd-listen:
         ListenStream=
         ListenStream={{ dist.address ~ ':' if dist.address else '' }}{{ epmd_port }}
 
-# An epmd that already runs (socket-activated before the drop-in existed:
-# seen on Debian 12, where the package's install started it) keeps the
-# socket it was handed, on every address: while it listens anywhere else
-# than the drop-in says, systemd reads the drop-in (Salt's service state
-# did not reload for a new drop-in on Debian 12's systemd 252: the socket
-# restarted with its old address, and epmd got *:4369 again) and epmd and
-# its socket are stopped; the state below starts the socket again, and
-# RabbitMQ restarts after it. A run where epmd listens where it should
-# changes nothing.
+# systemd reads a new or changed drop-in before the socket (re)starts.
+# Salt's service state did not reload for it (Debian 12, systemd 252, a
+# fresh lab): the socket started with the unit's own address, the change
+# counted as the state's, so its watch restarted nothing, and epmd, started
+# on it by RabbitMQ, listened on *:4369.
+messaging-epmd-reload:
+  cmd.run:
+    - name: systemctl daemon-reload
+    - onchanges:
+      - file: messaging-epmd-listen
+    - require_in:
+      - service: messaging-epmd-socket
+
+# An epmd that already runs (on a socket of an earlier address) keeps it:
+# while it listens anywhere else than the drop-in says, epmd and its socket
+# are stopped; the state below starts the socket again, and RabbitMQ
+# restarts after it. A run where epmd listens where it should changes
+# nothing.
 {%- if dist.address %}
 messaging-epmd-stop:
   cmd.run:
@@ -105,7 +114,7 @@ messaging-epmd-stop:
         ss -Hltn 'sport = :{{ epmd_port }}' | awk '{print $4}' |
         grep -qvx '{{ dist.address }}:{{ epmd_port }}'
     - require:
-      - file: messaging-epmd-listen
+      - cmd: messaging-epmd-reload
     - require_in:
       - service: messaging-epmd-socket
 {%- endif %}

@@ -263,10 +263,15 @@ def test_rabbitmq_amqp_on_the_lan_distribution_and_epmd_on_loopback(minion, fami
     function, socket = state_args(result, "messaging-epmd-socket")
     assert (function, socket["name"]) == ("service.running", "epmd.socket")
     assert socket["watch"] == [{"file": "messaging-epmd-listen"}]
-    # an epmd on another address than the drop-in's (started before it, or
-    # by a socket that restarted before systemd read it: Debian 12, in the
-    # lab) is stopped with its socket after a daemon-reload; only then
+    # systemd reads the drop-in before the socket starts (Debian 12's did
+    # not, in the lab: epmd on *:4369); an epmd on another address than the
+    # drop-in's is stopped with its socket; only then
+    reload_ = state_args(result, "messaging-epmd-reload")[1]
+    assert reload_["name"] == "systemctl daemon-reload"
+    assert reload_["onchanges"] == [{"file": "messaging-epmd-listen"}]
+    assert reload_["require_in"] == [{"service": "messaging-epmd-socket"}]
     stop = state_args(result, "messaging-epmd-stop")[1]
+    assert stop["require"] == [{"cmd": "messaging-epmd-reload"}]
     assert stop["name"].startswith("systemctl daemon-reload && systemctl stop")
     assert stop["name"].endswith(" epmd.service epmd.socket")
     assert "grep -qvx '127.0.0.1:4369'" in stop["onlyif"]

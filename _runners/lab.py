@@ -228,10 +228,59 @@ def cpu(since=None, wall=None):
     return usage.report(usage.load(path), now, round(float(wall), 1), os.cpu_count() or 1)
 
 
+def _cli_files(cfg):
+    """
+    For this machine's ``openstack`` client (issue 13: the cloud's public
+    endpoints over TLS): the project CA's certificate and an openrc that
+    uses it, both in the lab's directory (``.run/lab``, git ignores it),
+    the openrc 0600 (it holds the admin's password, from the controller's
+    pillar). Their paths, or None (and why) when the pillar has no secrets
+    yet.
+    """
+    hosts = (settings.lab_pillar(__opts__).get("openstack") or {}).get("hosts") or {}
+    controller = next(
+        (name for name, host in sorted(hosts.items()) if "controller" in host.get("roles", [])),
+        None,
+    )
+    if controller is None:
+        return None, "the host map has no controller"
+    pillar = settings.lab_pillar(__opts__, controller).get("openstack") or {}
+    ca_pem = (pillar.get("tls") or {}).get("ca_cert")
+    password = (pillar.get("secrets") or {}).get("admin_password")
+    if not ca_pem or not password:
+        return None, "the pillar has no CA or admin password yet (the orchestration makes them)"
+    lab_dir = settings.paths(__opts__)["lab"]
+    ca_path = os.path.join(lab_dir, "openstack-ca.crt")
+    openrc = os.path.join(lab_dir, "admin-openrc")
+    keystone = pillar["catalog"]["keystone"]
+    admin = pillar.get("admin") or {}
+    lines = {
+        "OS_AUTH_URL": f"https://{cfg['public_ip']}:{keystone['port']}{keystone.get('path', '')}",
+        "OS_CACERT": ca_path,
+        "OS_IDENTITY_API_VERSION": "3",
+        "OS_USERNAME": admin.get("username", "admin"),
+        "OS_PASSWORD": password,
+        "OS_PROJECT_NAME": admin.get("project", "admin"),
+        "OS_USER_DOMAIN_NAME": "Default",
+        "OS_PROJECT_DOMAIN_NAME": "Default",
+        "OS_REGION_NAME": pillar.get("region", "RegionOne"),
+        "OS_INTERFACE": "public",
+    }
+    with open(ca_path, "w", encoding="utf-8") as fh_:
+        fh_.write(ca_pem)
+    fd = os.open(openrc, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh_:
+        fh_.write("# Written by `salt-run lab.access`: the lab cloud's admin, from this machine.\n")
+        fh_.writelines(f"export {name}='{value}'\n" for name, value in lines.items())
+    return openrc, ca_path
+
+
 def access():
     """
     How to reach the lab and the cloud in it, as lines of text (`make lab`
-    prints them).
+    prints them). Writes the project CA's certificate and an openrc for
+    this machine's ``openstack`` client into the lab's directory.
 
     CLI Example:
 
@@ -240,6 +289,16 @@ def access():
         salt-run --out=newline_values_only lab.access
     """
     cfg = settings.saved(__opts__, settings.paths(__opts__))
+    openrc, ca_path = _cli_files(cfg)
+    if openrc:
+        cli = [
+            f"The CLI here:       `. {openrc}` then `openstack server list`: the public",
+            f"                    endpoints over TLS, trusting the project CA ({ca_path};",
+            "                    `salt-run openstack.ca` prints it). The client: Debian's",
+            "                    python3-openstackclient, or `pip install python-openstackclient`",
+        ]
+    else:
+        cli = [f"The CLI here:       not yet: {ca_path}"]
     return "\n".join(
         [
             "The lab's hosts: {} (`salt '*' test.ping` from the checkout).".format(
@@ -249,11 +308,12 @@ def access():
             "The cloud's admin:  on the controller, `. /root/admin-openrc` then"
             " `openstack server list` (the file is 0600, root's)",
             "The dashboard:      https://{}/ from this machine (routed through network "
-            "namespace {}; the certificate is the gateway's self-signed one)".format(
+            "namespace {}; its certificate is the project CA's)".format(
                 cfg["public_ip"], cfg["netns"]
             ),
             "                    user: openstack:admin:username (admin), domain Default; password: "
             "`grep admin_password pillar/secrets/generated.sls` (pillar/local.sls wins)",
+            *cli,
             "Check the cloud:    .venv/bin/salt-run --state-output=full "
             "state.orchestrate openstack.verify",
             "Audit it:           .venv/bin/salt-run --state-output=full "

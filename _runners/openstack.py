@@ -65,12 +65,13 @@ try:
     # the checkout's _utils); the tests import it from the checkout.
     import audit_checks
     import audit_probes
+    import audit_tls
     import check_report
 except ImportError:
     try:
-        from _utils import audit_checks, audit_probes, check_report
+        from _utils import audit_checks, audit_probes, audit_tls, check_report
     except ImportError:  # the audit functions say so; the rest works
-        audit_checks = audit_probes = check_report = None
+        audit_checks = audit_probes = audit_tls = check_report = None
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,28 @@ def _host_pillar(overlay=None):
     ids = [n for n, h in hosts.items() if "controller" in ((h or {}).get("roles") or [])]
     ids = ids or list(hosts)
     return _pillar_for(ids[0], overlay) if ids else {"openstack": common}
+
+
+def network_driver():
+    """
+    The network driver of the host map's controller (ovn or linuxbridge),
+    as the states there see it: its platform's release (its cached grains,
+    releases.yaml), then the pillar. For what the master renders about the
+    cloud (the audit's plan: which services exist), since the master's own
+    platform may offer another release (Debian 12's Zed: linuxbridge).
+    Returns the driver only: nothing of the pillar's secrets.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run openstack.network_driver
+    """
+    openstack = _host_pillar().get("openstack") or {}
+    hosts = openstack.get("hosts") or {}
+    ids = [n for n, h in hosts.items() if "controller" in ((h or {}).get("roles") or [])]
+    grains = _platforms(ids[:1]).get(ids[0]) if ids else None
+    return (data.effective(_tree(), openstack, grains).get("network") or {}).get("driver")
 
 
 def _platforms(hosts):
@@ -495,8 +518,8 @@ def ca():
 def _audit_ready():
     if check_report is None:
         raise CommandExecutionError(
-            "the audit needs _utils/audit_checks.py, audit_probes.py and check_report.py "
-            "(utils_dirs)"
+            "the audit needs _utils/audit_checks.py, audit_probes.py, audit_tls.py and "
+            "check_report.py (utils_dirs)"
         )
 
 
@@ -556,21 +579,28 @@ def audit_jobcache(path=None):
     )
 
 
-def _probe(targets, source, netns, timeout):
-    """The probe's outcomes, run in network namespace ``netns`` (``nsenter``,
-    as the lab runs its commands there) or, without one, here."""
-    if not netns:
-        return audit_probes.scan(targets, source, timeout)
-    request = json.dumps({"targets": targets, "source": source, "timeout": timeout})
-    cmd = ["nsenter", "--net=/run/netns/" + netns, sys.executable, audit_probes.__file__]
+def _in_netns(program, request, netns, what):
+    """Run ``program`` (a file of _utils that reads a JSON request on stdin
+    and writes JSON) in network namespace ``netns`` (``nsenter``, as the lab
+    runs its commands there); its answer."""
+    cmd = ["nsenter", "--net=/run/netns/" + netns, sys.executable, program.__file__]
     proc = subprocess.run(
-        cmd, input=request, capture_output=True, text=True, timeout=120, check=False
+        cmd, input=json.dumps(request), capture_output=True, text=True, timeout=300, check=False
     )
     if proc.returncode != 0:
         raise CommandExecutionError(
-            f"the probe in network namespace {netns}: {(proc.stderr or proc.stdout).strip()}"
+            f"{what} in network namespace {netns}: {(proc.stderr or proc.stdout).strip()}"
         )
     return json.loads(proc.stdout)
+
+
+def _probe(targets, source, netns, timeout):
+    """The probe's outcomes, run in network namespace ``netns`` or, without
+    one, here."""
+    if not netns:
+        return audit_probes.scan(targets, source, timeout)
+    request = {"targets": targets, "source": source, "timeout": timeout}
+    return _in_netns(audit_probes, request, netns, "the probe")
 
 
 def _listed(items, limit=40):
@@ -629,20 +659,73 @@ def audit_outsider(served_by, hosts, source, netns=None, timeout=2):
     )
 
 
-def _public_tls(answered):
-    """
-    The hook of the public side's TLS check (issue 13: the gateway's public
-    side offers only TLS with a CA the project makes), given the public
-    ports that answered. Not built yet: a note.
-    """
-    return f"TLS on {', '.join(answered) or 'none'}: not checked yet (a later part of issue 13)"
+def _public_tls_request(served_by, gateway, public_ip):
+    """What the TLS look asks for: every TCP port of the gateway's public
+    entries speaks TLS but their ``plain`` ones, which redirect; the admin's
+    login at Keystone's public endpoint (the catalog's port), the password
+    from the host map's pillar (it travels on the program's stdin only)."""
+    tls_ports, plain = set(), set()
+    for entry in served_by.get(gateway, []):
+        if entry.get("public") and entry.get("proto", "tcp") == "tcp":
+            ports = set(audit_checks.expand_ports(entry["ports"]))
+            plain |= ports & set(entry.get("plain") or [])
+            tls_ports |= ports - set(entry.get("plain") or [])
+    pillar = _host_pillar().get("openstack") or {}
+    ca_pem = tls.read_ca_cert(tls.ca_dir(__opts__))
+    identity = (pillar.get("catalog") or {}).get("keystone") or {}
+    admin = pillar.get("admin") or {}
+    creds = None
+    if identity.get("port") and (pillar.get("secrets") or {}).get("admin_password"):
+        creds = {
+            "auth_url": f"https://{public_ip}:{identity['port']}{identity.get('path', '')}",
+            "username": admin.get("username", "admin"),
+            "password": pillar["secrets"]["admin_password"],
+            "project": admin.get("project", "admin"),
+            "region": pillar.get("region"),
+        }
+    return {
+        "ca": ca_pem,
+        "address": public_ip,
+        "tls": sorted(tls_ports),
+        "plain": sorted(plain),
+        "api": creds,
+    }
 
 
-def _public(targets, source, netns, timeout, where):
+def _public_tls(request, netns):
+    """
+    The public side's TLS (issue 13): each TLS port's handshake against
+    the project CA only, TLS 1.1 refused, each plain port a redirect to
+    https, the admin's token and a server list through the public
+    endpoints. Returns ``(ok, text)``.
+    """
+    if netns:
+        found = _in_netns(audit_tls, request, netns, "the TLS look")
+    else:
+        found = audit_tls.run(request)
+    if request["api"] is None:
+        found["api"] = {"ok": False, "detail": "no admin password in the host map's pillar"}
+    bad = [f"{key}: {item['detail']}" for key, item in sorted(found.items()) if not item["ok"]]
+    versions = sorted(
+        {item["detail"].split(",")[0] for key, item in found.items() if key.startswith("tls ")}
+    )
+    summary = (
+        f"TLS on {len(request['tls'])} ports ({', '.join(versions)}; "
+        "certificate of the project CA), "
+        f"TLS 1.1 refused on each, {len(request['plain'])} plain port(s) redirecting to https, "
+        f"API: {found['api']['detail']}"
+    )
+    if bad:
+        return False, "TLS wrong: " + "; ".join(bad)
+    return True, summary
+
+
+def _public(targets, source, netns, timeout, where, *, tls_request):
     out = _outside(targets, source, netns, timeout, where)
     if out["result"]:
-        ports = sorted({str(t["port"]) for t in targets if t["expect"] == "open"})
-        out["comment"] += "; " + _public_tls(ports)
+        ok, text = _public_tls(tls_request, netns)
+        out["result"] = ok
+        out["comment"] += "; " + text
     return out
 
 
@@ -652,8 +735,12 @@ def audit_public(served_by, gateway, public_ip, *, netns=None, source=None, time
     address (``public_ip``), the ports of the gateway's ``served_by``
     entries with ``public`` true must answer (a connection), every other
     port any host serves must not (no answer within ``timeout`` seconds; a
-    refusal is an answer). Run in network namespace ``netns`` (the lab's:
-    this machine is on its public network through it) when given.
+    refusal is an answer). Then each answering port must speak TLS 1.2 or
+    newer with a certificate of the project CA (``plain`` ones: redirect to
+    https), refuse TLS 1.1, and the admin must get a token and a server
+    list through the public endpoints (``_utils/audit_tls.py``). Run in
+    network namespace ``netns`` (the lab's: this machine is on its public
+    network through it) when given.
 
     CLI Example:
 
@@ -664,9 +751,21 @@ def audit_public(served_by, gateway, public_ip, *, netns=None, source=None, time
     _audit_ready()
     targets = audit_checks.public_targets(served_by, gateway, public_ip)
     where = "from the public network" + (f" (network namespace {netns})" if netns else "")
+    try:
+        tls_request = _public_tls_request(served_by, gateway, public_ip)
+    except tls.CAError as exc:
+        raise CommandExecutionError(f"the project CA: {exc}") from exc
     return check_report.runner(
         __context__,
-        f"from the public network, only the gateway's public ports answer on {public_ip}",
+        f"from the public network, only the gateway's public ports answer on {public_ip}, "
+        "each over TLS with the project CA's certificate",
         _public,
-        {"targets": targets, "source": source, "netns": netns, "timeout": timeout, "where": where},
+        {
+            "targets": targets,
+            "source": source,
+            "netns": netns,
+            "timeout": timeout,
+            "where": where,
+            "tls_request": tls_request,
+        },
     )

@@ -329,7 +329,8 @@ def kept_out(outcome):
     return outcome in KEPT_OUT
 
 
-def _expand(ranges):
+def expand_ports(ranges):
+    """Every port of ``[[first, last], ...]``."""
     for first, last in ranges:
         yield from range(int(first), int(last) + 1)
 
@@ -367,7 +368,7 @@ def outsider_targets(served_by, hosts, source):
                 continue
             allowed = admits(entry.get("sources"), source)
             proto = entry.get("proto", "tcp")
-            for port in _expand(entry["ports"]):
+            for port in expand_ports(entry["ports"]):
                 key = (address, port, proto)
                 what = f"{name} {entry['name']}"
                 if key in targets:
@@ -395,13 +396,13 @@ def public_targets(served_by, gateway, public_ip):
     open_ = {}
     for entry in served_by.get(gateway, []):
         if entry.get("public"):
-            for port in _expand(entry["ports"]):
+            for port in expand_ports(entry["ports"]):
                 open_[(port, entry.get("proto", "tcp"))] = entry["name"]
     targets = {}
     for name in sorted(served_by):
         for entry in served_by[name]:
             proto = entry.get("proto", "tcp")
-            for port in _expand(entry["ports"]):
+            for port in expand_ports(entry["ports"]):
                 key = (port, proto)
                 if key in targets:
                     continue

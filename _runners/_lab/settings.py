@@ -33,12 +33,15 @@ def paths(opts):
     }
 
 
-def lab_pillar(opts):
-    """The pillar a lab host sees (compiled as a lab master would)."""
+def lab_pillar(opts, minion_id=None):
+    """The pillar a lab host sees (compiled as a lab master would): the
+    master's own (no secrets: it is not in the host map), or minion
+    ``minion_id``'s."""
     opts = dict(opts)
     opts["openstack_lab"] = True
+    minion_id = minion_id or opts["id"]
     base = salt.pillar.get_pillar(
-        opts, {"id": opts["id"]}, opts["id"], saltenv="base", pillarenv="base"
+        opts, {"id": minion_id}, minion_id, saltenv="base", pillarenv="base"
     ).compile_pillar()
     errors = base.pop("_errors", None)
     if errors:

@@ -372,8 +372,13 @@ def _port_range(value):
 
 def _check_firewall_ports(service, key, spec, catalog, problems):
     """A service's ports: numbers or "first-last", 1-65535; none given: its
-    openstack:catalog entry's port."""
+    openstack:catalog entry's port; ``catalog``: every API's port of the
+    catalog (each checked with the catalog)."""
     ports = spec.get("ports")
+    if ports == "catalog":
+        if not isinstance(catalog, dict) or not catalog:
+            _problem(problems, f"{key}:ports", "catalog: openstack:catalog has no API")
+        return
     if ports is None:
         port = (catalog.get(service) or {}).get("port") if isinstance(catalog, dict) else None
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
@@ -386,7 +391,9 @@ def _check_firewall_ports(service, key, spec, catalog, problems):
         return
     if not isinstance(ports, list) or not ports:
         _problem(
-            problems, f"{key}:ports", "must be a non-empty list of ports or 'first-last' ranges"
+            problems,
+            f"{key}:ports",
+            "must be a non-empty list of ports or 'first-last' ranges, or catalog",
         )
         return
     for value in ports:
@@ -397,6 +404,24 @@ def _check_firewall_ports(service, key, spec, catalog, problems):
             _problem(problems, f"{key}:ports", f"'{value}' is outside 1-65535")
         elif bounds[0] > bounds[1]:
             _problem(problems, f"{key}:ports", f"'{value}': the first port is after the last")
+
+
+def _check_firewall_plain(key, spec, sources, problems):
+    """``plain``: ports of a public service's own that only redirect to
+    HTTPS."""
+    plain = spec.get("plain")
+    if plain is None:
+        return
+    if not isinstance(plain, list) or "public" not in sources:
+        _problem(problems, f"{key}:plain", "must be a list of ports of a service from public")
+        return
+    ports = spec.get("ports")
+    ranges = [_port_range(value) for value in ports] if isinstance(ports, list) else []
+    for port in plain:
+        if isinstance(port, bool) or not isinstance(port, int):
+            _problem(problems, f"{key}:plain", f"'{port}' is not a port")
+        elif not any(r and r[0] <= port <= r[1] for r in ranges):
+            _problem(problems, f"{key}:plain", f"{port} is not one of the service's ports")
 
 
 def _check_firewall_service(service, spec, catalog, problems):
@@ -411,7 +436,11 @@ def _check_firewall_service(service, spec, catalog, problems):
         )
         return
     if not isinstance(spec, dict):
-        _problem(problems, key, "must be a mapping (roles, ports, proto, bind, from, when, driver)")
+        _problem(
+            problems,
+            key,
+            "must be a mapping (roles, ports, proto, bind, from, when, driver, plain)",
+        )
         return
     roles = spec.get("roles")
     if not isinstance(roles, list) or not roles:
@@ -453,6 +482,7 @@ def _check_firewall_service(service, spec, catalog, problems):
             key,
             "public (bind or from) needs the gateway role: only the gateway has a public interface",
         )
+    _check_firewall_plain(key, spec, sources, problems)
     when = spec.get("when")
     if when is not None and (not isinstance(when, str) or not when):
         _problem(problems, f"{key}:when", f"'{when}' is not null or a word")

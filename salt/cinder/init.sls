@@ -4,16 +4,19 @@
     exported over iSCSI by tgt. Where pillar says there is no LVM
     (openstack:cinder:lvm_backend false: the lab's kernel has no
     device-mapper), cinder-volume is not deployed and this says why. #}
-{%- from "map.jinja" import openstack, host, urls with context %}
+{%- from "map.jinja" import openstack, host, urls, behind_proxy with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
 {%- from "binds.jinja" import listen_sections, listen_states with context %}
 {%- set lvm = openstack.cinder.lvm_backend %}
 {%- set sections = {
       'DEFAULT': {'transport_url': urls.transport, 'auth_strategy': 'keystone', 'my_ip': host.ip,
-                  'enabled_backends': 'lvm' if lvm else ''},
+                  'enabled_backends': 'lvm' if lvm else '',
+                  'glance_catalog_info': 'image:glance:internalURL'},
+      'nova': {'interface': 'internal'},
       'database': {'connection': db_url('cinder')},
       'keystone_authtoken': auth_section('cinder') | load_json,
       'oslo_concurrency': {'lock_path': '/var/lib/cinder/tmp'},
+      'oslo_middleware': behind_proxy.oslo_middleware,
     } %}
 {#- Issue 13: the API listens on the LAN address only (binds.jinja). #}
 {%- do salt['defaults.merge'](sections, listen_sections(['cinder'], 'cinder.conf') | load_json) %}

@@ -6,3 +6,5 @@ include:
   - common.hosts
   - common.time
   - common.nova_user
+  # issue 13: the project CA among the host's trusted ones
+  - tls

@@ -2,7 +2,7 @@
     17-glance-start.sh): the image service, keeping images as files in
     /var/lib/glance/images (the guide's lv_images mount point). The registry
     service the guide also ran is gone; glance-api alone serves the API. #}
-{%- from "map.jinja" import openstack with context %}
+{%- from "map.jinja" import openstack, behind_proxy with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced with context %}
 {%- from "binds.jinja" import listen_sections, listen_states with context %}
 
@@ -19,6 +19,7 @@ glance-packages:
      'DEFAULT': {'enabled_backends': 'fs:file'},
      'glance_store': {'default_backend': 'fs'},
      'fs': {'filesystem_store_datadir': '/var/lib/glance/images/'},
+     'oslo_middleware': behind_proxy.oslo_middleware,
    }, listen_sections(['glance'], 'glance-api.conf') | load_json, in_place=False), 'glance-packages') }}
 {{ listen_states('glance-listen', 'glance', ['glance'], 'glance-packages', 'glance-service') }}
 

@@ -5,7 +5,8 @@
     worker process can serve a user), and signs them with a SECRET_KEY that
     `salt-run openstack.secrets` generated (horizon_secret_key). Debian's
     package is asked (debconf) for its own HTTPS site at /; plain HTTP is
-    redirected there. #}
+    redirected there. Issue 13: that site serves the public certificate
+    (tls.public) in place of the package's snakeoil one, TLS 1.2 or newer. #}
 {%- from "map.jinja" import openstack, host, gateway, controller, urls, secrets with context %}
 {%- set dashboard = openstack.dashboard %}
 {%- set preseed = dashboard.preseed %}
@@ -70,6 +71,41 @@ horizon-settings:
     - require:
       - pkg: horizon-packages
 
+{%- if dashboard.tls_site %}
+
+# Issue 13: the public certificate and key in the package's HTTPS site.
+{%-   for directive, file in [('SSLCertificateFile', 'public.pem'), ('SSLCertificateKeyFile', 'public.pem.key')] %}
+
+horizon-tls-{{ directive | lower }}:
+  file.replace:
+    - name: {{ dashboard.tls_site }}
+    - pattern: '^(\s*){{ directive }}\s+.*$'
+    - repl: '\g<1>{{ directive }} {{ openstack.tls.dir }}/{{ file }}'
+    - require:
+      - pkg: horizon-packages
+      - file: tls-public-cert
+      - file: tls-public-key
+    - watch_in:
+      - service: horizon-web-server
+{%-   endfor %}
+{%- endif %}
+{%- if dashboard.tls_conf %}
+
+horizon-tls-protocols:
+  file.managed:
+    - name: {{ dashboard.tls_conf }}
+    - user: root
+    - group: root
+    - mode: "0644"
+    - contents: |
+        # Managed by Salt (horizon): TLS 1.2 or newer on every HTTPS site.
+        SSLProtocol -all +TLSv1.2 +TLSv1.3
+    - require:
+      - pkg: horizon-packages
+    - watch_in:
+      - service: horizon-web-server
+{%- endif %}
+
 # Step 56: the web server. A new setting needs only a graceful reload: the
 # WSGI processes start again with it.
 horizon-web-server:
@@ -80,3 +116,8 @@ horizon-web-server:
     - watch:
       - file: horizon-settings
       - pkg: horizon-packages
+      - file: tls-public-cert
+      - file: tls-public-key
+
+include:
+  - tls.public

@@ -3,11 +3,13 @@
     for each OpenStack service (and the `service` role, which 2025.1's
     services require of the service token another service sends with a
     user's request: nova's to cinder and neutron), and each service's endpoints, public,
-    internal and admin, in the region. keystone-init's YAML is pillar now
+    internal and admin, in the region. Issue 13: the public endpoint of each
+    API is https on the gateway's public address, its port the same
+    (salt/haproxy); internal and admin stay on the controller's LAN name. keystone-init's YAML is pillar now
     (openstack:services, the catalog in defaults.yaml); the keystone state
     module keeps Keystone as the data says: it creates what is missing,
     changes a password or URL that differs, and masks every password. #}
-{%- from "map.jinja" import openstack, controller, urls with context %}
+{%- from "map.jinja" import openstack, controller, urls, public_url with context %}
 {%- set users = [] %}
 {%- set services = [] %}
 {%- for name, spec in openstack.services | dictsort %}
@@ -20,7 +22,8 @@
 {%-     set url = 'http://' ~ controller ~ ':' ~ entry.port ~ entry.path %}
 {%-     do services.append({'name': entry.get('name', name), 'type': entry.type,
                             'description': entry.description,
-                            'endpoints': {'public': url, 'internal': url, 'admin': url} }) %}
+                            'endpoints': {'public': public_url ~ ':' ~ entry.port ~ entry.path,
+                                          'internal': url, 'admin': url} }) %}
 {%-   endif %}
 {%- endfor %}
 

@@ -3,7 +3,7 @@
     then the service. The guide's random admin token is gone: Keystone signs
     its tokens with fernet keys, and `keystone-manage bootstrap` creates the
     admin user, project, roles and the identity endpoints once. #}
-{%- from "map.jinja" import openstack, controller, urls with context %}
+{%- from "map.jinja" import openstack, controller, urls, behind_proxy, public_url with context %}
 {%- from "macros.jinja" import db_url, config_file, uwsgi_connection_close with context %}
 {%- from "binds.jinja" import listen_states with context %}
 
@@ -15,6 +15,7 @@ keystone-packages:
      'database': {'connection': db_url('keystone')},
      'token': {'provider': 'fernet'},
      'cache': {'enabled': true, 'backend': 'oslo_cache.memcache_pool', 'memcache_servers': urls.memcached},
+     'oslo_middleware': behind_proxy.oslo_middleware,
    }, 'keystone-packages') }}
 {{ uwsgi_connection_close('keystone-uwsgi', 'keystone', openstack.uwsgi_close.get('keystone', []), 'keystone-packages', 'keystone-service') }}
 
@@ -58,7 +59,9 @@ keystone-service:
       - openstack_config: keystone-config
 
 # The admin credentials, like the guide's configrc (steps 20, 45, 50, 57):
-# `. /root/admin-openrc` before using the openstack client.
+# `. /root/admin-openrc` before using the openstack client. On the LAN the
+# client takes the catalog's internal endpoints (the public ones are the
+# gateway's, for users outside: issue 13).
 keystone-admin-openrc:
   file.managed:
     - name: /root/admin-openrc
@@ -76,6 +79,7 @@ keystone-admin-openrc:
         export OS_USER_DOMAIN_NAME=Default
         export OS_PROJECT_DOMAIN_NAME=Default
         export OS_REGION_NAME={{ openstack.region }}
+        export OS_INTERFACE=internal
 
 # Step 30's first half: the admin user, project and roles and Keystone's own
 # endpoints. Runs when the admin cannot get a token with pillar's password:
@@ -90,7 +94,7 @@ keystone-bootstrap:
         --bootstrap-project-name "$OS_PROJECT_NAME"
         --bootstrap-admin-url {{ urls.keystone }}
         --bootstrap-internal-url {{ urls.keystone }}
-        --bootstrap-public-url {{ urls.keystone }}
+        --bootstrap-public-url {{ public_url }}:{{ openstack.catalog.keystone.port }}{{ openstack.catalog.keystone.path }}
         --bootstrap-region-id {{ openstack.region }}
     - unless: . /root/admin-openrc && openstack token issue -f value -c id
     - shell: /bin/bash

@@ -10,7 +10,7 @@
     No tenant networks yet: instances sit on the provider network, as in
     the guide. Debian runs the API under uWSGI: no AMQP heartbeats, as for
     nova-api (see nova.controller). #}
-{%- from "map.jinja" import openstack, controller, urls with context %}
+{%- from "map.jinja" import openstack, controller, urls, behind_proxy with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, ini_options with context %}
 {%- from "binds.jinja" import listen_sections, listen_states with context %}
 {%- set files = openstack.ini_files.neutron %}
@@ -53,9 +53,11 @@ neutron-server-packages:
                  notify_nova_on_port_data_changes=true),
      'database': {'connection': db_url('neutron')},
      'keystone_authtoken': auth_section('neutron') | load_json,
-     'nova': dict(auth_section('nova', with_uri=false) | load_json, region_name=openstack.region),
+     'nova': dict(auth_section('nova', with_uri=false) | load_json, region_name=openstack.region,
+                  endpoint_type='internal'),
      'oslo_concurrency': {'lock_path': '/var/lib/neutron/tmp'},
      'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
+     'oslo_middleware': behind_proxy.oslo_middleware,
    } %}
 {%- if not ovn %}
 {%-   do neutron_conf.update({'experimental': {'linuxbridge': true} }) %}

@@ -61,8 +61,15 @@
     reads them and the instance with [database] connection (nova 26 and 31
     alike). Without it every console fails. nova-compute on the same host
     ignores it (it never opens the database). #}
+{#- Issue 13: the proxy speaks only TLS, with the public certificate
+    (tls.public; [DEFAULT] ssl_only, cert, key are the console proxies'
+    options, nova-compute ignores them too). #}
 {%- if 'gateway' in host.get('roles', []) %}
 {%-   do sections.update({'database': {'connection': db_url('nova')} }) %}
+{%-   do salt['defaults.merge'](sections, {'DEFAULT': {
+        'ssl_only': true,
+        'cert': openstack.tls.dir ~ '/public.pem',
+        'key': openstack.tls.dir ~ '/public.pem.key'} }) %}
 {%- endif %}
 
 nova-compute-packages:

@@ -4,7 +4,7 @@
     nova-conductor (the only part that talks to the database) and
     nova-scheduler; nova-cert, -consoleauth, -direct-api and -volume are gone.
     Cells v2: cell0 for instances that never got a host, cell1 for the rest. #}
-{%- from "map.jinja" import openstack, controller, urls, nova_common with context %}
+{%- from "map.jinja" import openstack, controller, urls, nova_common, behind_proxy with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, uwsgi_connection_close with context %}
 {%- from "binds.jinja" import listen_sections, listen_states with context %}
 {#- Issue 13: the compute API (8774) and the metadata API (8775) listen on
@@ -22,6 +22,7 @@
       'scheduler': {'discover_hosts_in_cells_interval': 300},
       'cinder': {'os_region_name': openstack.region},
       'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0},
+      'oslo_middleware': behind_proxy.oslo_middleware,
     }, in_place=False) %}
 {%- do salt['defaults.merge'](sections, listen_sections(apis, 'nova.conf') | load_json) %}
 {#- No AMQP heartbeats on the controller: Debian runs nova-api under uWSGI,

@@ -1,6 +1,8 @@
 {#- Guide 09-openstack-gateway step 51 (openstack-nova-novncproxy on the
     gateway, reachable from outside at the public address): the browser's
-    VNC console of an instance goes through here. (The xvpvncproxy is gone.) #}
+    VNC console of an instance goes through here. (The xvpvncproxy is gone.)
+    Issue 13: over TLS only, with the public certificate (nova.compute sets
+    the options). #}
 {%- from "map.jinja" import openstack with context %}
 
 nova-novncproxy-packages:
@@ -31,6 +33,9 @@ nova-novncproxy-service:
       - pkg: nova-novncproxy-packages
     - watch:
       - openstack_config: nova-compute-config
+      - file: tls-public-cert
+      - file: tls-public-key
 
 include:
   - nova.compute
+  - tls.public

@@ -1,6 +1,6 @@
 {#- Placement (no guide step: split out of nova in Stein): tracks what each
     compute host has and what instances use, for the scheduler. #}
-{%- from "map.jinja" import openstack with context %}
+{%- from "map.jinja" import openstack, behind_proxy with context %}
 {%- from "macros.jinja" import db_url, auth_section, config_file, db_synced, ini_options with context %}
 {%- from "binds.jinja" import listen_states with context %}
 
@@ -12,6 +12,7 @@ placement-packages:
      'placement_database': {'connection': db_url('placement')},
      'api': {'auth_strategy': 'keystone'},
      'keystone_authtoken': auth_section('placement') | load_json,
+     'oslo_middleware': behind_proxy.oslo_middleware,
    }, 'placement-packages') }}
 
 {%- if 'placement-api-uwsgi.ini' in openstack.ini_files.placement %}

@@ -155,11 +155,14 @@ def test_a_compute_host_serves_storage_migration_consoles_and_tunnels(minion):
     assert not [rule for rule in fw["input"] if "iifname" in rule]
 
 
-def test_the_gateways_public_side_offers_only_the_dashboard_and_the_console(minion):
+def test_the_gateways_public_side_offers_only_the_dashboard_the_console_and_the_apis(minion):
     _, text = rendered(minion, "debian13", "compute1")
     fw = parse(text)
     public = [r for r in fw["input"] if r.startswith('iifname "eth0"') and "accept" in r]
-    assert set().union(*map(ports_of, public)) == {80, 443, 6080}
+    # the dashboard, the console proxy, the TLS proxy on each API's port
+    # (public-apis: ports catalog)
+    apis = {5000, 8774, 8776, 8778, 9292, 9696}
+    assert set().union(*map(ports_of, public)) == {80, 443, 6080} | apis
     assert all(" saddr " not in rule for rule in public)
     # nothing else accepts from anyone: every other accept names its sources
     # (or is loopback, an answer, ping from the LAN or IPv6's neighbours)

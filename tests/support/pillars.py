@@ -21,6 +21,19 @@ from tests.support.paths import PILLAR, REPO
 
 # Fixed test secrets: only ever written into a test's temporary pillar.
 SECRET_VALUE = "test-secret-{}"
+# What openstack.secrets puts in a host's pillar for TLS (pillar/secrets/
+# hosts/<host>.sls), as placeholders: the states only copy them into files.
+TLS_VALUES = {
+    "ca_cert": "-----BEGIN CERTIFICATE-----\ntest-ca\n-----END CERTIFICATE-----\n",
+    "host": {
+        "cert": "-----BEGIN CERTIFICATE-----\ntest-host\n-----END CERTIFICATE-----\n",
+        "key": "-----BEGIN PRIVATE KEY-----\ntest-host-key\n-----END PRIVATE KEY-----\n",
+    },
+    "public": {
+        "cert": "-----BEGIN CERTIFICATE-----\ntest-public\n-----END CERTIFICATE-----\n",
+        "key": "-----BEGIN PRIVATE KEY-----\ntest-public-key\n-----END PRIVATE KEY-----\n",
+    },
+}
 
 
 def _load(name):
@@ -105,6 +118,6 @@ def write_pillar_root(root, name, secrets=True):
     if secrets:
         (root / "secrets").mkdir()
         (root / "secrets" / "generated.sls").write_text(
-            yaml.safe_dump({"openstack": {"secrets": secrets_for(data)}})
+            yaml.safe_dump({"openstack": {"secrets": secrets_for(data), "tls": TLS_VALUES}})
         )
     return root

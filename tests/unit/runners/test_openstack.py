@@ -1266,6 +1266,16 @@ def test_validate_defaults_the_release_to_the_controllers(master):
     ]
 
 
+def test_the_network_driver_is_the_controllers(master):
+    """What the master renders about the cloud (the audit's plan) takes the
+    controller's platform: Debian 13 (assumed without grains) runs OVN,
+    Debian 12's Zed linuxbridge, whatever the master's own platform."""
+    run = master["run"]()
+    assert run["openstack.network_driver"]() == "ovn"
+    _cache_grains(master, "controller", DEBIAN_12)
+    assert master["run"]()["openstack.network_driver"]() == "linuxbridge"
+
+
 def test_secrets_dry_run_writes_nothing(master):
     secrets = master["pillar"] / "secrets"
     for path in secrets.iterdir():

@@ -670,7 +670,7 @@ def _public_tls_request(served_by, gateway, public_ip):
             ports = set(audit_checks.expand_ports(entry["ports"]))
             plain |= ports & set(entry.get("plain") or [])
             tls_ports |= ports - set(entry.get("plain") or [])
-    pillar = _host_pillar().get("openstack") or {}
+    pillar = data.effective(_tree(), _host_pillar().get("openstack") or {})
     ca_pem = tls.read_ca_cert(tls.ca_dir(__opts__))
     identity = (pillar.get("catalog") or {}).get("keystone") or {}
     admin = pillar.get("admin") or {}
@@ -704,7 +704,10 @@ def _public_tls(request, netns):
     else:
         found = audit_tls.run(request)
     if request["api"] is None:
-        found["api"] = {"ok": False, "detail": "no admin password in the host map's pillar"}
+        found["api"] = {
+            "ok": False,
+            "detail": "no admin password in the host map's pillar, or no keystone in the catalog",
+        }
     bad = [f"{key}: {item['detail']}" for key, item in sorted(found.items()) if not item["ok"]]
     versions = sorted(
         {item["detail"].split(",")[0] for key, item in found.items() if key.startswith("tls ")}

@@ -38,6 +38,13 @@ import shutil
 import time
 
 from _lab import containers, daemons, network, settings, system, usage
+
+try:
+    # the merge of the state tree's data (the runners' directory is on
+    # sys.path while the loader imports this; the tests import by path)
+    from _openstack import data as tree_data
+except ImportError:
+    from _runners._openstack import data as tree_data
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -252,7 +259,11 @@ def _cli_files(cfg):
     lab_dir = settings.paths(__opts__)["lab"]
     ca_path = os.path.join(lab_dir, "openstack-ca.crt")
     openrc = os.path.join(lab_dir, "admin-openrc")
-    keystone = pillar["catalog"]["keystone"]
+    roots = (__opts__.get("file_roots") or {}).get("base") or []
+    salt_dir = next((r for r in roots if os.path.isfile(os.path.join(r, "map.jinja"))), None)
+    if salt_dir:  # the catalog is the tree's (salt/defaults.yaml), the pillar may change it
+        pillar = tree_data.effective(tree_data.tree(salt_dir), pillar)
+    keystone = (pillar.get("catalog") or {}).get("keystone") or {"port": 5000, "path": "/v3"}
     admin = pillar.get("admin") or {}
     lines = {
         "OS_AUTH_URL": f"https://{cfg['public_ip']}:{keystone['port']}{keystone.get('path', '')}",

@@ -5,11 +5,12 @@
     user's request: nova's to cinder and neutron), and each service's endpoints, public,
     internal and admin, in the region. Issue 13: the public endpoint of each
     API is https on the gateway's public address, its port the same
-    (salt/haproxy); internal and admin stay on the controller's LAN name. keystone-init's YAML is pillar now
+    (salt/haproxy); internal and admin are on the controller's LAN name,
+    https with openstack:tls:internal (the controller's HAProxy). keystone-init's YAML is pillar now
     (openstack:services, the catalog in defaults.yaml); the keystone state
     module keeps Keystone as the data says: it creates what is missing,
     changes a password or URL that differs, and masks every password. #}
-{%- from "map.jinja" import openstack, controller, urls, public_url with context %}
+{%- from "map.jinja" import openstack, controller, urls, public_url, internal_url with context %}
 {%- set users = [] %}
 {%- set services = [] %}
 {%- for name, spec in openstack.services | dictsort %}
@@ -19,7 +20,7 @@
 {%-   endif %}
 {%-   set entry = openstack.catalog.get(name) %}
 {%-   if entry %}
-{%-     set url = 'http://' ~ controller ~ ':' ~ entry.port ~ entry.path %}
+{%-     set url = internal_url ~ ':' ~ entry.port ~ entry.path %}
 {%-     do services.append({'name': entry.get('name', name), 'type': entry.type,
                             'description': entry.description,
                             'endpoints': {'public': public_url ~ ':' ~ entry.port ~ entry.path,

@@ -189,7 +189,8 @@ def test_the_denied_checks_of_a_source_host(minion, orchestration):
 def test_the_password_checks(minion):
     result = show(minion("guide", "debian13", "controller"), "audit.passwords")
     args = state_args(result, "audit-keystone-passwords")[1]
-    assert args["auth_url"] == "http://controller:5000/v3"
+    # openstack:tls:internal: through the controller's TLS proxy
+    assert args["auth_url"] == "https://controller:5000/v3"
     assert args["users"] == {
         "admin": "openstack:secrets:admin_password",
         **{

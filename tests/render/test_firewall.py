@@ -328,11 +328,18 @@ def test_served_by_follows_the_contract(minion):
         "sources": sorted(GUIDE.values()),
         "public": False,
         "when": None,
+        "plain": [],
     }
     assert by_name["controller"]["rabbitmq-cluster"]["address"] == "127.0.0.1"
     assert by_name["controller"]["rabbitmq-cluster"]["ports"] == [[4369, 4369], [25672, 25672]]
     dashboard = by_name["compute1"]["dashboard"]
     assert (dashboard["public"], dashboard["address"], dashboard["bind"]) == (True, None, "public")
+    # 80 only redirects to https (the audit checks TLS on every other)
+    assert dashboard["plain"] == [80]
+    # `ports: catalog`: every API's port, on the gateway's TLS proxy
+    assert by_name["compute1"]["public-apis"]["ports"] == [
+        [port, port] for port in (5000, 8774, 8776, 8778, 9292, 9696)
+    ]
     assert by_name["compute2"]["libvirt-migration"]["when"] == "migrating"
     assert by_name["compute2"]["gluster-bricks"]["ports"] == [[49300, 49399]]
     assert "dashboard" not in by_name["compute2"] and "mariadb" not in by_name["compute1"]
@@ -374,6 +381,7 @@ def test_served_by_follows_the_contract(minion):
                 "sources": ["10.1.0.0/24", "10.9.0.0/16"],
                 "public": False,
                 "when": None,
+                "plain": [],
             }
         ]
     }

@@ -175,7 +175,7 @@ def test_dashboard_settings_are_private_and_complete(minion, family):
     assert args["show_changes"] is False
     context = args["context"]
     assert context["controller"] == "controller"
-    assert context["keystone_url"] == "http://controller:5000/v3"
+    assert context["keystone_url"] == "https://controller:5000/v3"
     assert context["memcached"] == "controller:11211"
     assert sorted(context["allowed_hosts"]) == ["128.250.26.161", "192.168.0.1", "compute1"]
     debian = family.startswith("debian")

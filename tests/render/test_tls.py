@@ -67,7 +67,14 @@ def test_the_proxy_fronts_every_api_of_the_catalog(minion, cloud):
     expected = sorted((name, entry["port"]) for name, entry in cloud["catalog"].items())
     assert sorted((fe["name"], fe["port"]) for fe in context["frontends"]) == expected
     assert context["binds"] == [cloud["public_ip"], GATEWAY_IP]
-    assert context["backend"] == cloud["hosts"]["controller"]["ip"]
+    # to the controller's own TLS proxy (openstack:tls:internal), its
+    # certificate checked against the project CA
+    assert context["backend"] == {
+        "address": cloud["hosts"]["controller"]["ip"],
+        "tls": True,
+        "name": "controller",
+        "ca": "/usr/local/share/ca-certificates/openstack-salt-ca.crt",
+    }
     assert context["cert"] == "/etc/openstack-salt/tls/public.pem"
     function, args = state_args(result, "haproxy-service")
     assert (function, args["reload"]) == ("service.running", True)
@@ -81,7 +88,8 @@ def test_the_catalogs_public_endpoints_are_the_proxys(minion, cloud):
         endpoints = services[entry["type"]]["endpoints"]
         port_path = f":{entry['port']}{entry['path']}"
         assert endpoints["public"] == f"https://{cloud['public_ip']}{port_path}"
-        assert endpoints["internal"] == endpoints["admin"] == f"http://controller{port_path}"
+        # openstack:tls:internal (default true): the controller's TLS proxy
+        assert endpoints["internal"] == endpoints["admin"] == f"https://controller{port_path}"
 
 
 def test_the_lans_clients_take_the_internal_endpoints(minion):
@@ -150,3 +158,54 @@ def test_the_dashboard_serves_the_public_certificate(minion):
     assert "SSLProtocol -all +TLSv1.2 +TLSv1.3" in args["contents"]
     redhat = show(minion("guide", "centos9", GATEWAY), "horizon")
     assert not [sid for sid in redhat if sid.startswith("horizon-tls-")]
+
+
+def test_the_controller_proxies_the_internal_endpoints(minion, cloud):
+    """openstack:tls:internal: HAProxy holds each API's LAN address and
+    port with the controller's own certificate; the API behind it listens
+    on 127.0.0.1, same port. The metadata API (not in the catalog) stays
+    on the LAN address."""
+    caller = minion("guide", "debian13", "controller")
+    controller_ip = cloud["hosts"]["controller"]["ip"]
+    context = state_args(show(caller, "haproxy"), "haproxy-config")[1]["context"]
+    assert context["binds"] == [controller_ip]
+    assert context["backend"] == {"address": "127.0.0.1", "tls": False}
+    assert context["cert"] == "/etc/openstack-salt/tls/host.pem"
+    keystone = state_args(show(caller, "keystone.server"), "keystone-listen")[1]
+    assert "--http-socket 127.0.0.1:5000 " in keystone["contents"]
+    glance = state_args(show(caller, "glance"), "glance-config")[1]["sections"]
+    assert (glance["DEFAULT"]["bind_host"], glance["DEFAULT"]["bind_port"]) == ("127.0.0.1", 9292)
+    nova = show(caller, "nova.controller")
+    assert (
+        "--http-socket 127.0.0.1:8774 "
+        in state_args(nova, "nova-controller-listen-nova")[1]["contents"]
+    )
+    metadata = state_args(nova, "nova-controller-listen-nova-metadata")[1]["contents"]
+    assert f"--http-socket {controller_ip}:8775 " in metadata
+    sections = state_args(nova, "nova-controller-config")[1]["sections"]
+    assert sections["keystone_authtoken"]["www_authenticate_uri"] == "https://controller:5000"
+    assert sections["glance"]["api_servers"] == "https://controller:9292"
+    key = state_args(show(caller, "tls.host"), "tls-host-key")[1]
+    assert (key["name"], key["mode"], key["show_changes"]) == (
+        "/etc/openstack-salt/tls/host.pem.key",
+        "0600",
+        False,
+    )
+    assert key["contents"] == TLS_VALUES["host"]["key"]
+
+
+def test_without_internal_tls_the_lan_stays_plain(minion, cloud):
+    caller = minion(
+        "guide", "debian13", "controller", local={"openstack": {"tls": {"internal": False}}}
+    )
+    result = show(caller, "keystone.catalog")
+    services = {s["type"]: s for s in state_args(result, "keystone-catalog")[1]["services"]}
+    assert services["identity"]["endpoints"]["internal"] == "http://controller:5000/v3"
+    assert services["identity"]["endpoints"]["public"] == f"https://{cloud['public_ip']}:5000/v3"
+    keystone = state_args(show(caller, "keystone.server"), "keystone-listen")[1]
+    assert f"--http-socket {cloud['hosts']['controller']['ip']}:5000 " in keystone["contents"]
+    gateway = minion(
+        "guide", "debian13", GATEWAY, local={"openstack": {"tls": {"internal": False}}}
+    )
+    context = state_args(show(gateway, "haproxy"), "haproxy-config")[1]["context"]
+    assert context["backend"]["tls"] is False

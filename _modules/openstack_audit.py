@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import pwd
+import ssl
 import stat
 import urllib.error
 import urllib.request
@@ -353,7 +354,7 @@ def secret_files(paths, groups=None, max_bytes=MAX_BYTES):
 # --- e: no default password -----------------------------------------------------------
 
 
-def _token(auth_url, user, password, timeout):
+def _token(auth_url, user, password, timeout, context=None):
     body = json.dumps(
         {
             "auth": {
@@ -373,7 +374,7 @@ def _token(auth_url, user, password, timeout):
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:
             return answer.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -381,7 +382,7 @@ def _token(auth_url, user, password, timeout):
         raise CommandExecutionError(f"Keystone at {auth_url}: {exc}") from exc
 
 
-def keystone_users(auth_url, users, timeout=10):
+def keystone_users(auth_url, users, timeout=10, cafile=None):
     """
     Each user logs in to Keystone (``POST /v3/auth/tokens``, domain Default,
     unscoped) with its password from pillar: every service user has the
@@ -390,6 +391,10 @@ def keystone_users(auth_url, users, timeout=10):
     users
         user name -> its password's pillar key (``openstack:secrets:nova_password``).
 
+    cafile
+        The CA certificate an https ``auth_url`` is checked against (the
+        project CA: Salt's Python does not read the system's store).
+
     CLI Example:
 
     .. code-block:: bash
@@ -397,9 +402,12 @@ def keystone_users(auth_url, users, timeout=10):
         salt controller openstack_audit.keystone_users http://controller:5000/v3 \
             '{"nova": "openstack:secrets:nova_password"}'
     """
+    context = ssl.create_default_context(cafile=cafile) if cafile else None
     passed, failed = [], []
     for user, key in sorted(users.items()):
-        status = _token(auth_url, user, _secret({"pillar": key}, user), float(timeout))
+        status = _token(
+            auth_url, user, _secret({"pillar": key}, user), float(timeout), context=context
+        )
         (passed if status == 201 else failed).append(f"{user} ({status})")
     if failed:
         return _ret(False, "refused their pillar password: " + ", ".join(failed))

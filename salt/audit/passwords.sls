@@ -5,7 +5,7 @@
     Passwords are read from this host's pillar by the checks, never passed.
     MariaDB's address and port: the orchestration's pillar
     (`audit:mariadb`, its served_by entry). #}
-{%- from "map.jinja" import openstack, host, urls with context %}
+{%- from "map.jinja" import openstack, host, urls, ca_file with context %}
 {%- set mariadb = salt['pillar.get']('audit:mariadb', {}) %}
 {%- set users = {openstack.admin.username: 'openstack:secrets:admin_password'} %}
 {%- for service, spec in openstack.services | dictsort if spec.get('user') %}
@@ -19,6 +19,7 @@ audit-keystone-passwords:
     - check: keystone_users
     - auth_url: {{ urls.keystone }}
     - users: {{ users | json }}
+    - cafile: {{ ca_file }}
 
 # e. messaging.init removed RabbitMQ's guest (guest/guest).
 audit-rabbitmq-guest:

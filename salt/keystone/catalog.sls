@@ -10,7 +10,7 @@
     (openstack:services, the catalog in defaults.yaml); the keystone state
     module keeps Keystone as the data says: it creates what is missing,
     changes a password or URL that differs, and masks every password. #}
-{%- from "map.jinja" import openstack, controller, urls, public_url, internal_url with context %}
+{%- from "map.jinja" import openstack, controller, urls, public_url, internal_url, ca_file with context %}
 {%- set users = [] %}
 {%- set services = [] %}
 {%- for name, spec in openstack.services | dictsort %}
@@ -44,6 +44,8 @@ keystone-catalog:
         project_name: {{ openstack.admin.project }}
         user_domain_name: Default
         project_domain_name: Default
+        # Salt's Python trusts its own CA bundle, not the system's
+        verify: {{ ca_file }}
     - require:
       - cmd: keystone-bootstrap
 

@@ -103,6 +103,13 @@ def test_the_lans_clients_take_the_internal_endpoints(minion):
     assert neutron["nova"]["endpoint_type"] == "internal"
     nova = state_args(show(caller, "nova.controller"), "nova-controller-config")[1]["sections"]
     assert nova["cinder"]["catalog_info"] == "volumev3::internalURL"
+    # Salt's own Python (its bundled CA certificates, not the system's)
+    # checks the internal endpoints against the project CA
+    ca_file = "/usr/local/share/ca-certificates/openstack-salt-ca.crt"
+    profile = state_args(show(caller, "keystone.catalog"), "keystone-catalog")[1]["profile"]
+    assert profile["verify"] == ca_file
+    logins = state_args(show(caller, "audit.passwords"), "audit-keystone-passwords")[1]
+    assert logins["cafile"] == ca_file
 
 
 @pytest.mark.parametrize(

@@ -232,7 +232,8 @@ def test_compute_activates_a_migrated_port_once_on_zed(minion):
     a migrated port twice and neutron failed the second; they are off there,
     QEMU announces the guest after a move, and os-vif wires the provider NIC
     into the target's bridge before it (the linuxbridge agent wires it only
-    once the port is active there, after the move). 2025.1 needs none."""
+    once the port is active there, after the move). On 2025.1 (OVN) QEMU
+    announces the guest after the move too."""
     result = show(minion("guide", "debian12", "compute2"), "nova.compute")
     sections = state_args(result, "nova-compute-config")[1]["sections"]
     assert sections["workarounds"] == {
@@ -246,7 +247,7 @@ def test_compute_activates_a_migrated_port_once_on_zed(minion):
     assert "os_vif_ovs" not in sections
     result = show(minion("guide", "debian13", "compute2"), "nova.compute")
     sections = state_args(result, "nova-compute-config")[1]["sections"]
-    assert "workarounds" not in sections
+    assert sections["workarounds"] == {"enable_qemu_monitor_announce_self": True}
     assert sections["os_vif_ovs"] == {"ovsdb_connection": "tcp:127.0.0.1:6640"}
     assert "os_vif_linux_bridge" not in sections
 

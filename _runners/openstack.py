@@ -672,6 +672,11 @@ def _public_tls_request(served_by, gateway, public_ip):
             tls_ports |= ports - set(entry.get("plain") or [])
     pillar = data.effective(_tree(), _host_pillar().get("openstack") or {})
     ca_pem = tls.read_ca_cert(tls.ca_dir(__opts__))
+    if not ca_pem:
+        raise CommandExecutionError(
+            "the project CA is not made yet (salt-run openstack.secrets): nothing to check "
+            "the public certificates against"
+        )
     identity = (pillar.get("catalog") or {}).get("keystone") or {}
     admin = pillar.get("admin") or {}
     creds = None
@@ -723,7 +728,11 @@ def _public_tls(request, netns):
     return True, summary
 
 
-def _public(targets, source, netns, timeout, where, *, tls_request):
+def _public(targets, source, netns, timeout, where, *, served_by, gateway, public_ip):
+    try:
+        tls_request = _public_tls_request(served_by, gateway, public_ip)
+    except tls.CAError as exc:
+        raise CommandExecutionError(f"the project CA: {exc}") from exc
     out = _outside(targets, source, netns, timeout, where)
     if out["result"]:
         ok, text = _public_tls(tls_request, netns)
@@ -754,10 +763,6 @@ def audit_public(served_by, gateway, public_ip, *, netns=None, source=None, time
     _audit_ready()
     targets = audit_checks.public_targets(served_by, gateway, public_ip)
     where = "from the public network" + (f" (network namespace {netns})" if netns else "")
-    try:
-        tls_request = _public_tls_request(served_by, gateway, public_ip)
-    except tls.CAError as exc:
-        raise CommandExecutionError(f"the project CA: {exc}") from exc
     return check_report.runner(
         __context__,
         f"from the public network, only the gateway's public ports answer on {public_ip}, "
@@ -769,6 +774,8 @@ def audit_public(served_by, gateway, public_ip, *, netns=None, source=None, time
             "netns": netns,
             "timeout": timeout,
             "where": where,
-            "tls_request": tls_request,
+            "served_by": served_by,
+            "gateway": gateway,
+            "public_ip": public_ip,
         },
     )

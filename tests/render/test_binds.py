@@ -75,6 +75,10 @@ UWSGI_APIS = [
 ]
 
 
+# openstack:tls:internal off: the APIs on the LAN address themselves
+PLAIN_LAN = {"openstack": {"tls": {"internal": False}}}
+
+
 def _daemon_args(contents, tmp_path):
     """DAEMON_ARGS as the init script's shell sees it after sourcing the file."""
     path = tmp_path / "defaults"
@@ -95,7 +99,9 @@ def _controller_ip(pillar):
 @pytest.mark.parametrize("family", DEBIAN)
 def test_uwsgi_apis_listen_on_the_lan_address(minion, family, pillar, tmp_path):
     ip = _controller_ip(pillar)
-    caller = minion(pillar, family, "controller")
+    # without openstack:tls:internal (test_tls.py: with it, 127.0.0.1 behind
+    # the controller's TLS proxy)
+    caller = minion(pillar, family, "controller", local=PLAIN_LAN)
     rendered = {}
     for sls, state_id, path, port, ini, service in UWSGI_APIS:
         if sls not in rendered:
@@ -129,7 +135,7 @@ def test_no_uwsgi_ini_opens_a_socket_of_its_own(minion, family):
 def test_glance_binds_its_eventlet_server(minion, family):
     """Debian runs glance-api as an eventlet server too (its init script:
     "Glance appears broken with uwsgi"): glance-api.conf's bind options."""
-    result = show(minion("guide", family, "controller"), "glance")
+    result = show(minion("guide", family, "controller", local=PLAIN_LAN), "glance")
     _, args = state_args(result, "glance-config")
     assert args["name"] == "/etc/glance/glance-api.conf"
     default = args["sections"]["DEFAULT"]
@@ -142,7 +148,7 @@ def test_rdo_apis_bind_in_their_config(minion):
     """RDO (rendered only): the eventlet servers' bind options; keystone and
     placement under Apache: their site's Listen line (keystone's site copied
     from the package first)."""
-    caller = minion("guide", "centos9", "controller")
+    caller = minion("guide", "centos9", "controller", local=PLAIN_LAN)
     ip = "192.168.0.5"
     for sls, state_id, expected in (
         (
@@ -199,6 +205,7 @@ def test_port_and_bind_come_from_the_data(minion, tmp_path):
         "openstack": {
             "catalog": {"nova": {"port": 18774}},
             "firewall": {"services": {"keystone": {"bind": "loopback"}}},
+            "tls": {"internal": False},
         }
     }
     caller = minion("guide", "debian13", "controller", local=local)

@@ -107,8 +107,11 @@ def secrets_for(openstack):
     return {name: SECRET_VALUE.format(name) for name in load_runner().secret_names(openstack)}
 
 
-def write_pillar_root(root, name, secrets=True):
-    """A pillar tree like the project's (same top.sls) holding pillar ``name``."""
+def write_pillar_root(root, name, secrets=True, tls=False):
+    """A pillar tree like the project's (same top.sls) holding pillar
+    ``name``; with ``tls``, each host's TLS placeholders where
+    ``openstack.secrets`` writes the real ones (the render tests: the
+    states only copy them into files)."""
     root = pathlib.Path(root)
     shutil.copytree(PILLAR, root, ignore=shutil.ignore_patterns("secrets", "local.sls"))
     data = openstack_of(name, with_secrets=False)
@@ -118,6 +121,12 @@ def write_pillar_root(root, name, secrets=True):
     if secrets:
         (root / "secrets").mkdir()
         (root / "secrets" / "generated.sls").write_text(
-            yaml.safe_dump({"openstack": {"secrets": secrets_for(data), "tls": TLS_VALUES}})
+            yaml.safe_dump({"openstack": {"secrets": secrets_for(data)}})
         )
+    if tls:
+        (root / "secrets" / "hosts").mkdir(parents=True, exist_ok=True)
+        for host in hosts:
+            (root / "secrets" / "hosts" / f"{host}.sls").write_text(
+                yaml.safe_dump({"openstack": {"tls": TLS_VALUES}})
+            )
     return root

@@ -86,7 +86,7 @@ class Minions:
         key = (pillar, family, minion_id, container, extra)
         if key not in self.roots:
             root = self.tmp_path_factory.mktemp("-".join(map(str, key[:4])))
-            write_pillar_root(root / "pillar", pillar)
+            write_pillar_root(root / "pillar", pillar, tls=True)
             if local:
                 (root / "pillar" / "local.sls").write_text(yaml.safe_dump(local))
             grains = dict(ALL_GRAINS[family], **(grains or {}), id=minion_id)

@@ -10,6 +10,7 @@ import pytest
 import salt.config
 import salt.loader
 
+from _runners._openstack import tls
 from tests.support.master import master_opts
 from tests.support.pillars import SECRET_VALUE, write_pillar_root
 
@@ -103,7 +104,7 @@ def test_outsider(runners, ports):
     )
 
 
-def test_public(runners, ports):
+def test_public(runners, ports, master):
     served_by = {
         "gw": [
             _entry("dashboard", ports["open"], public=True),
@@ -111,8 +112,17 @@ def test_public(runners, ports):
         ]
     }
     out = runners["openstack.audit_public"](served_by, "gw", "127.0.0.1", timeout=1)
-    assert out["result"] is True, out
-    assert f"TLS on {ports['open']}: not checked yet" in out["comment"]
+    assert out["result"] is False
+    assert "the project CA is not made yet" in out["comment"]
+    tls.make_ca(tls.ca_dir(master))
+    out = runners["openstack.audit_public"](served_by, "gw", "127.0.0.1", timeout=1)
+    # reached as allowed, but the port speaks no TLS (tests/unit/utils/
+    # test_audit_tls.py has the TLS looks against real TLS servers)
+    assert out["result"] is False, out
+    assert f"answered as allowed: 127.0.0.1:{ports['open']} (dashboard)" in out["comment"]
+    assert "TLS wrong: " in out["comment"]
+    assert f"old {ports['open']}: " in out["comment"]
+    assert f"tls {ports['open']}: no TLS" in out["comment"]
     served_by["ctl"] = [_entry("mariadb", ports["closed"])]
     out = runners["openstack.audit_public"](served_by, "gw", "127.0.0.1", timeout=1)
     assert out["result"] is False and "(mariadb) refused, expected dropped" in out["comment"]

@@ -45,7 +45,7 @@ try:
     from _openstack import data as tree_data
 except ImportError:
     from _runners._openstack import data as tree_data
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,10 @@ def access():
         salt-run --out=newline_values_only lab.access
     """
     cfg = settings.saved(__opts__, settings.paths(__opts__))
-    openrc, ca_path = _cli_files(cfg)
+    try:
+        openrc, ca_path = _cli_files(cfg)
+    except (KeyError, OSError, SaltInvocationError) as exc:  # the pillar cannot be read here
+        openrc, ca_path = None, f"the pillar could not be read ({exc!r})"
     if openrc:
         cli = [
             f"The CLI here:       `. {openrc}` then `openstack server list`: the public",

@@ -729,12 +729,12 @@ def _public_tls(request, netns):
 
 
 def _public(targets, source, netns, timeout, where, *, served_by, gateway, public_ip):
-    try:
-        tls_request = _public_tls_request(served_by, gateway, public_ip)
-    except tls.CAError as exc:
-        raise CommandExecutionError(f"the project CA: {exc}") from exc
     out = _outside(targets, source, netns, timeout, where)
     if out["result"]:
+        try:
+            tls_request = _public_tls_request(served_by, gateway, public_ip)
+        except tls.CAError as exc:
+            raise CommandExecutionError(f"the project CA: {exc}") from exc
         ok, text = _public_tls(tls_request, netns)
         out["result"] = ok
         out["comment"] += "; " + text

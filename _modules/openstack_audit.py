@@ -43,8 +43,9 @@ try:
     # Shared with the runner's audit steps, from Salt's utils directory.
     import audit_checks
     import audit_probes
+    import audit_tls
 except ImportError:
-    audit_checks = audit_probes = None
+    audit_checks = audit_probes = audit_tls = None
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,12 @@ MAX_BYTES = 1 << 20
 
 
 def __virtual__():
-    if audit_checks is None or audit_probes is None:
-        return (False, "openstack_audit: _utils/audit_checks.py and audit_probes.py are not synced")
+    if audit_checks is None or audit_probes is None or audit_tls is None:
+        return (
+            False,
+            "openstack_audit: _utils/audit_checks.py, audit_probes.py and audit_tls.py "
+            "are not synced",
+        )
     if "cmd.run_all" not in __salt__:
         return (False, "openstack_audit: the cmd module is not available")
     return __virtualname__
@@ -355,18 +360,7 @@ def secret_files(paths, groups=None, max_bytes=MAX_BYTES):
 
 
 def _token(auth_url, user, password, timeout, context=None):
-    body = json.dumps(
-        {
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {"name": user, "domain": {"name": "Default"}, "password": password}
-                    },
-                }
-            }
-        }
-    ).encode()
+    body = json.dumps(audit_tls.password_auth(user, password)).encode()
     request = urllib.request.Request(
         auth_url.rstrip("/") + "/auth/tokens",
         data=body,

@@ -668,8 +668,9 @@ def _public_tls_request(served_by, gateway, public_ip):
     for entry in served_by.get(gateway, []):
         if entry.get("public") and entry.get("proto", "tcp") == "tcp":
             ports = set(audit_checks.expand_ports(entry["ports"]))
-            plain |= ports & set(entry.get("plain") or [])
-            tls_ports |= ports - set(entry.get("plain") or [])
+            redirects = ports & set(entry.get("plain") or [])
+            plain |= redirects
+            tls_ports |= ports - redirects
     pillar = data.effective(_tree(), _host_pillar().get("openstack") or {})
     ca_pem = tls.read_ca_cert(tls.ca_dir(__opts__))
     if not ca_pem:

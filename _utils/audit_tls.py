@@ -121,27 +121,31 @@ def _request(url, ca, timeout, body=None, token=None):
     return urllib.request.urlopen(req, timeout=timeout, context=_context(ca))  # noqa: S310
 
 
+def password_auth(user, password, project=None):
+    """Identity v3's password login (``POST /v3/auth/tokens``) of ``user``
+    of the Default domain: unscoped, or scoped to ``project`` of it."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": user, "domain": {"name": "Default"}, "password": password}
+                },
+            }
+        }
+    }
+    if project:
+        body["auth"]["scope"] = {"project": {"name": project, "domain": {"name": "Default"}}}
+    return body
+
+
 def api(creds, address, ca, timeout=TIMEOUT):
     """
     What the ``openstack`` CLI does from outside: a token from
     ``creds["auth_url"]``, the catalog's public endpoints (each https on
     ``address``), then nova's server list through its public endpoint.
     """
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": creds["username"],
-                        "domain": {"name": "Default"},
-                        "password": creds["password"],
-                    }
-                },
-            },
-            "scope": {"project": {"name": creds["project"], "domain": {"name": "Default"}}},
-        }
-    }
+    body = password_auth(creds["username"], creds["password"], creds["project"])
     try:
         with _request(creds["auth_url"] + "/auth/tokens", ca, timeout, body=body) as resp:
             token = resp.headers["X-Subject-Token"]

@@ -14,7 +14,7 @@
     The catalog's endpoints are these (keystone.catalog). A changed
     configuration is checked before it is written, and HAProxy reloads it
     without dropping connections. #}
-{%- from "map.jinja" import openstack, host, controller, controller_ip with context %}
+{%- from "map.jinja" import openstack, host, controller, controller_ip, ca_file with context %}
 {%- set host_roles = host.get('roles', []) %}
 {%- set internal = openstack.tls.internal %}
 {%- set dir = openstack.tls.dir %}
@@ -30,7 +30,7 @@
 {%-   set cert_states = ['tls-public-cert', 'tls-public-key'] %}
 {%-   set binds = [openstack.public_ip, host.ip] %}
 {%-   set backend = {'address': controller_ip, 'tls': internal, 'name': controller,
-                     'ca': openstack.ca_trust.dir ~ '/' ~ openstack.ca_trust.file} %}
+                     'ca': ca_file} %}
 {%- else %}
 {%-   set tls_sls = 'tls.host' %}
 {%-   set cert = dir ~ '/host.pem' %}

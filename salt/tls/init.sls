@@ -5,7 +5,7 @@
     certificates it signs: the gateway's public endpoints now, the LAN's
     when openstack:tls:internal is on. A pillar without the CA (a host
     outside the map) stops the rendering and says so. #}
-{%- from "map.jinja" import openstack with context %}
+{%- from "map.jinja" import openstack, ca_file with context %}
 {%- set trust = openstack.ca_trust %}
 {%- set ca_cert = openstack.tls.get('ca_cert') %}
 
@@ -27,7 +27,7 @@ tls-ca-trust:
 
 tls-ca-trust:
   file.managed:
-    - name: {{ trust.dir }}/{{ trust.file }}
+    - name: {{ ca_file }}
     - user: root
     - group: root
     - mode: "0644"

@@ -7,39 +7,5 @@
     beside it, 0640 root:nova: HAProxy and Apache read it as root before
     they drop privileges, nova-novncproxy runs as nova. #}
 {%- from "map.jinja" import openstack with context %}
-{%- set public = openstack.tls.get('public') or {} %}
-{%- set dir = openstack.tls.dir %}
-
-tls-public-dir:
-  file.directory:
-    - name: {{ dir }}
-    - user: root
-    - group: root
-    - mode: "0755"
-    - makedirs: true
-
-{%- if not (public.get('cert') and public.get('key')) %}
-{%-   do raise('openstack:tls:public:cert and key are not in the pillar of ' ~ grains.id
-               ~ ': the orchestration\'s validate stage (salt-run openstack.secrets) makes them') %}
-{%- endif %}
-
-tls-public-cert:
-  file.managed:
-    - name: {{ dir }}/public.pem
-    - user: root
-    - group: root
-    - mode: "0644"
-    - contents: {{ public.cert | json }}
-    - require:
-      - file: tls-public-dir
-
-tls-public-key:
-  file.managed:
-    - name: {{ dir }}/public.pem.key
-    - user: root
-    - group: nova
-    - mode: "0640"
-    - show_changes: false
-    - contents: {{ public.key | json }}
-    - require:
-      - file: tls-public-dir
+{%- from "tls/files.jinja" import cert_files with context %}
+{{ cert_files('public', openstack.tls.get('public') or {}, 'nova', '0640') }}
